@@ -1,0 +1,153 @@
+import { cpus } from 'node:os';
+import { tf } from './tf.ts';
+import { EngineError, UsageError } from '../errors.ts';
+import { installSecondOrderGradients } from './secondOrderGradients.ts';
+import { installWasmKernels } from './wasmKernels.ts';
+
+/** Engines a user can ask for with --backend. */
+export const Backend = {
+  auto: 'auto',
+  wasm: 'wasm',
+  cpu: 'cpu',
+  tensorflow: 'tensorflow',
+  tensorflowGpu: 'tensorflow-gpu',
+} as const;
+export type Backend = (typeof Backend)[keyof typeof Backend];
+export const BACKENDS: readonly Backend[] = Object.values(Backend);
+export function isBackend(x: unknown): x is Backend {
+  return typeof x === 'string' && (BACKENDS as readonly string[]).includes(x);
+}
+
+/** What was actually chosen; recorded in every result file. */
+export interface EngineInfo {
+  requested: Backend;
+  /** The tfjs backend name in use: 'wasm', 'cpu' or 'tensorflow'. */
+  backend: string;
+  /** 'tensorflow-gpu' when tfjs-node-gpu runs on a GPU, else the same as backend. */
+  device: string;
+  threads: number;
+  tfjsVersion: string;
+}
+
+/** Imports an optional package; returns false when it is not installed. Injected in tests. */
+export type ModuleLoader = (name: string) => Promise<boolean>;
+
+export const defaultLoader: ModuleLoader = async (name) => {
+  try {
+    await import(name);
+    return true;
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') return false;
+    // Installed but broken (e.g. a libtensorflow / CUDA mismatch): say so, do not hide it.
+    throw new EngineError(`backend: ${name} is installed but failed to load: ${(e as Error).message.split('\n')[0]}`, {
+      cause: e,
+    });
+  }
+};
+
+const NODE_PACKAGE = { tensorflow: '@tensorflow/tfjs-node', 'tensorflow-gpu': '@tensorflow/tfjs-node-gpu' } as const;
+
+export function installHint(backend: 'tensorflow' | 'tensorflow-gpu'): string {
+  const pkg = NODE_PACKAGE[backend];
+  const extra = backend === 'tensorflow-gpu' ? ' (needs CUDA 11.2 and cuDNN 8 on a Linux x86_64 machine)' : '';
+  return `backend: --backend ${backend} needs ${pkg}, which is not installed; run \`npm install ${pkg}@${tf.version_core}\`${extra}, or use --backend wasm`;
+}
+
+/** Whether tfjs-node-gpu actually placed its kernels on a GPU (it silently falls back to CPU). */
+function nodeBackendUsesGpu(): boolean {
+  const b = tf.backend() as unknown as { isUsingGpuDevice?: () => boolean; binding?: { isUsingGpuDevice?: () => boolean } };
+  try {
+    return Boolean(b.isUsingGpuDevice?.() ?? b.binding?.isUsingGpuDevice?.());
+  } catch {
+    return false;
+  }
+}
+
+export function validateThreads(threads: number | undefined): void {
+  if (threads === undefined) return;
+  if (!Number.isInteger(threads) || threads < 1) {
+    throw new UsageError(`backend: --threads must be an integer >= 1, got ${threads}`);
+  }
+}
+
+async function useNodeBackend(kind: 'tensorflow' | 'tensorflow-gpu', load: ModuleLoader): Promise<boolean> {
+  if (!(await load(NODE_PACKAGE[kind]))) return false;
+  await tf.setBackend('tensorflow');
+  await tf.ready();
+  return true;
+}
+
+async function useWasm(threads: number | undefined): Promise<number> {
+  const wasm = await import('@tensorflow/tfjs-backend-wasm');
+  // tfjs-backend-wasm never enables its threaded build under Node (WASM_HAS_MULTITHREAD_SUPPORT
+  // is false there), so the thread count is 1; parallelism comes from worker processes instead.
+  if (threads !== undefined) wasm.setThreadsCount(threads);
+  if (!(await tf.setBackend('wasm'))) throw new EngineError('backend: the wasm backend failed to initialise');
+  await tf.ready();
+  const b = tf.backend() as unknown as { wasm?: { tfjs?: { getThreadsCount?: () => number } } };
+  return b.wasm?.tfjs?.getThreadsCount?.() ?? 1;
+}
+
+let installed = false;
+/** Registers the gradient and kernel fixes once per process (idempotent). */
+export function installEngineFixes(): void {
+  if (installed) return;
+  installSecondOrderGradients();
+  installWasmKernels();
+  installed = true;
+}
+
+/**
+ * Chooses and initialises the engine. `auto` prefers tfjs-node-gpu on a GPU, then
+ * tfjs-node, then wasm. A backend asked for by name that is not installed is an error
+ * that says how to install it.
+ */
+export async function initEngine(
+  opts: { backend?: Backend; threads?: number } = {},
+  load: ModuleLoader = defaultLoader,
+): Promise<EngineInfo> {
+  const requested = opts.backend ?? Backend.auto;
+  if (!isBackend(requested)) {
+    throw new UsageError(`backend: --backend must be one of ${BACKENDS.join(', ')}, got ${String(requested)}`);
+  }
+  validateThreads(opts.threads);
+  // Silences tfjs's console banners ("install our node backend"); we report the backend ourselves.
+  tf.env().set('PROD', true);
+  installEngineFixes();
+
+  let device: string | undefined;
+  let threads = 1;
+  switch (requested) {
+    case Backend.tensorflowGpu:
+      if (!(await useNodeBackend('tensorflow-gpu', load))) throw new EngineError(installHint('tensorflow-gpu'));
+      device = nodeBackendUsesGpu() ? 'tensorflow-gpu' : 'tensorflow';
+      break;
+    case Backend.tensorflow:
+      if (!(await useNodeBackend('tensorflow', load))) throw new EngineError(installHint('tensorflow'));
+      break;
+    case Backend.cpu:
+      await tf.setBackend('cpu');
+      await tf.ready();
+      break;
+    case Backend.wasm:
+      threads = await useWasm(opts.threads);
+      break;
+    case Backend.auto: {
+      if (await useNodeBackend('tensorflow-gpu', load)) {
+        device = nodeBackendUsesGpu() ? 'tensorflow-gpu' : 'tensorflow';
+      } else if (!(await useNodeBackend('tensorflow', load))) {
+        threads = await useWasm(opts.threads);
+      }
+      break;
+    }
+  }
+  const backend = tf.getBackend();
+  if (backend === 'tensorflow') threads = opts.threads ?? cpus().length;
+  return { requested, backend, device: device ?? backend, threads, tfjsVersion: tf.version_core };
+}
+
+/** One line for stderr, e.g. "engine: wasm (1 thread), tfjs 4.22.0". */
+export function describeEngine(info: EngineInfo): string {
+  return `engine: ${info.device} (${info.threads} thread${info.threads === 1 ? '' : 's'}), tfjs ${info.tfjsVersion}`;
+}

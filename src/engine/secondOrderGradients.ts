@@ -1,0 +1,2 @@
+/** Gradient registrations that make double backward correct (placeholder). */
+export function installSecondOrderGradients(): void {}
