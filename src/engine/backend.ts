@@ -4,19 +4,8 @@ import { EngineError, UsageError } from '../errors.ts';
 import { installSecondOrderGradients } from './secondOrderGradients.ts';
 import { installWasmKernels } from './wasmKernels.ts';
 
-/** Engines a user can ask for with --backend. */
-export const Backend = {
-  auto: 'auto',
-  wasm: 'wasm',
-  cpu: 'cpu',
-  tensorflow: 'tensorflow',
-  tensorflowGpu: 'tensorflow-gpu',
-} as const;
-export type Backend = (typeof Backend)[keyof typeof Backend];
-export const BACKENDS: readonly Backend[] = Object.values(Backend);
-export function isBackend(x: unknown): x is Backend {
-  return typeof x === 'string' && (BACKENDS as readonly string[]).includes(x);
-}
+export { Backend, BACKENDS, isBackend, NATIVE_BACKEND_PACKAGE } from './backendNames.ts';
+import { Backend, BACKENDS, isBackend, NATIVE_BACKEND_PACKAGE, type NativeBackend } from './backendNames.ts';
 
 /** What was actually chosen; recorded in every result file. */
 export interface EngineInfo {
@@ -46,10 +35,8 @@ export const defaultLoader: ModuleLoader = async (name) => {
   }
 };
 
-const NODE_PACKAGE = { tensorflow: '@tensorflow/tfjs-node', 'tensorflow-gpu': '@tensorflow/tfjs-node-gpu' } as const;
-
-export function installHint(backend: 'tensorflow' | 'tensorflow-gpu'): string {
-  const pkg = NODE_PACKAGE[backend];
+export function installHint(backend: NativeBackend): string {
+  const pkg = NATIVE_BACKEND_PACKAGE[backend];
   const extra = backend === 'tensorflow-gpu' ? ' (needs CUDA 11.2 and cuDNN 8 on a Linux x86_64 machine)' : '';
   return `backend: --backend ${backend} needs ${pkg}, which is not installed; run \`npm install ${pkg}@${tf.version_core}\`${extra}, or use --backend wasm`;
 }
@@ -71,8 +58,15 @@ export function validateThreads(threads: number | undefined): void {
   }
 }
 
-async function useNodeBackend(kind: 'tensorflow' | 'tensorflow-gpu', load: ModuleLoader): Promise<boolean> {
-  if (!(await load(NODE_PACKAGE[kind]))) return false;
+async function useNodeBackend(kind: NativeBackend, load: ModuleLoader): Promise<boolean> {
+  let present: boolean;
+  try {
+    present = await load(NATIVE_BACKEND_PACKAGE[kind]);
+  } catch (e) {
+    if (e instanceof EngineError) throw e;
+    throw new EngineError(`backend: ${NATIVE_BACKEND_PACKAGE[kind]} failed to load: ${String((e as Error).message ?? e).split('\n')[0]}`, { cause: e });
+  }
+  if (!present) return false;
   await tf.setBackend('tensorflow');
   await tf.ready();
   return true;
