@@ -18,6 +18,8 @@ import { formatUsageMessage } from './usageMessage.ts';
  */
 export const COMMANDS: readonly CommandFile[] = await Promise.all([
   import('./commands/backends.ts'),
+  import('./commands/info.ts'),
+  import('./commands/evaluate.ts'),
 ]);
 
 const VERSION: string = (

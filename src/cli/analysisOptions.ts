@@ -1,0 +1,36 @@
+import type { Argv } from 'yargs';
+import { LOSS_CHOICES } from '../objective/resolveLoss.ts';
+import { BN_MODES, BnMode } from '../objective/Objective.ts';
+import { DEFAULT_BATCH_SIZE } from '../objective/objectiveDefaults.ts';
+
+/** The options of every command that measures a checkpoint on data. */
+export interface AnalysisOptions {
+  data: string;
+  loss: string;
+  bn: BnMode;
+  l2: number;
+  batchSize: number;
+}
+
+export const ANALYSIS_GROUP = 'Data and loss:';
+
+/** Adds --data, --loss, --bn, --l2, --batch-size. */
+export function withAnalysisOptions<T>(y: Argv<T>, opts: { dataRequired?: boolean } = {}): Argv<T & AnalysisOptions> {
+  return y
+    .option('data', {
+      describe: 'data set: mnist:train|test[:N], fashion-mnist:train|test[:N], npy:X.npy,Y.npy, synthetic:blobs|linreg[:N]',
+      type: 'string',
+      demandOption: opts.dataRequired ?? true,
+      requiresArg: true,
+    })
+    .option('loss', { describe: 'loss (auto: ce for classes, bce for one output unit, mse for regression)', choices: LOSS_CHOICES, default: 'auto' })
+    .option('bn', { describe: 'BatchNorm statistics: eval = running, train = per chunk', choices: BN_MODES, default: BnMode.eval })
+    .option('l2', { describe: 'adds l2 * ||w||^2 to the loss', type: 'number', default: 0, requiresArg: true })
+    .option('batch-size', {
+      describe: 'samples per chunk (results do not depend on it)',
+      type: 'number',
+      default: DEFAULT_BATCH_SIZE,
+      requiresArg: true,
+    })
+    .group(['data', 'loss', 'bn', 'l2', 'batch-size'], ANALYSIS_GROUP) as unknown as Argv<T & AnalysisOptions>;
+}

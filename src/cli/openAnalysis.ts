@@ -1,0 +1,124 @@
+import path from 'node:path';
+import { loadCheckpoint, type Checkpoint } from '../io/checkpoint.ts';
+import { loadDataset, type Dataset } from '../io/dataset.ts';
+import { validateDataForModel } from '../io/validateData.ts';
+import type { CheckpointRef, DataRef, ResultCost, ResultDocument } from '../io/resultDocument.ts';
+import { engineRef, makeResultDocument } from '../io/resultDocument.ts';
+import { createModelObjective } from '../objective/modelObjective.ts';
+import { resolveLoss } from '../objective/resolveLoss.ts';
+import type { Loss } from '../objective/losses.ts';
+import type { BnMode, Objective } from '../objective/Objective.ts';
+import type { EngineInfo } from '../engine/backend.ts';
+import { UsageError } from '../errors.ts';
+import type { AnalysisOptions } from './analysisOptions.ts';
+import type { CommandArgs } from './command.ts';
+import { startEngine } from './output.ts';
+
+/** A checkpoint, its data and the objective built from them: what a measuring command works on. */
+export interface Analysis {
+  engine: EngineInfo;
+  checkpoint: Checkpoint;
+  data: Dataset;
+  loss: Loss;
+  bn: BnMode;
+  l2: number;
+  objective: Objective;
+  startedAt: number;
+  dispose(): void;
+}
+
+export function checkpointRef(c: Checkpoint): CheckpointRef {
+  return { path: c.dir, sha256: c.sha256, parameters: c.paramCount, trainableParameters: c.trainableParamCount };
+}
+
+export function dataRef(d: Dataset): DataRef {
+  return { spec: d.spec, samples: d.n, sha256: d.sha256 };
+}
+
+/** The command's options as recorded in its result: camelCase keys, no yargs bookkeeping. */
+export function recordedOptions(argv: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(argv).sort(([a], [b]) => a.localeCompare(b))) {
+    if (k === '_' || k === '$0' || k.includes('-') || v === undefined) continue;
+    out[k] = v;
+  }
+  return out;
+}
+
+/**
+ * Refuses an --out that would land inside an input checkpoint directory or overwrite an
+ * input file: inputs are never modified.
+ */
+export function checkOutPath(out: string | undefined, inputs: { dirs?: string[]; files?: string[] }): void {
+  if (out === undefined) return;
+  const o = path.resolve(out);
+  for (const dir of inputs.dirs ?? []) {
+    const d = path.resolve(dir);
+    if (o === d || o.startsWith(d + path.sep)) {
+      throw new UsageError(`--out ${out} is inside the input checkpoint ${dir}; write results elsewhere (inputs are never modified)`);
+    }
+  }
+  for (const file of inputs.files ?? []) {
+    if (o === path.resolve(file)) throw new UsageError(`--out ${out} would overwrite the input ${file}; choose another path`);
+  }
+}
+
+/** Starts the engine, loads and validates the checkpoint and data, and builds the objective. */
+export async function openAnalysis(argv: CommandArgs<AnalysisOptions>, checkpointPath: string): Promise<Analysis> {
+  const startedAt = performance.now();
+  const engine = await startEngine(argv);
+  const checkpoint = await loadCheckpoint(checkpointPath);
+  checkOutPath(argv.out, { dirs: [checkpoint.dir] });
+  const data = await loadDataset(argv.data, { seed: argv.seed });
+  validateDataForModel(data, checkpoint.model);
+  const loss = resolveLoss(argv.loss, data, checkpoint.model);
+  const objective = await createModelObjective(checkpoint.model, data, {
+    loss,
+    bn: argv.bn,
+    l2: argv.l2,
+    batchSize: argv.batchSize,
+  });
+  return {
+    engine,
+    checkpoint,
+    data,
+    loss,
+    bn: argv.bn,
+    l2: argv.l2,
+    objective,
+    startedAt,
+    dispose() {
+      objective.dispose();
+      checkpoint.model.dispose();
+    },
+  };
+}
+
+/** The result document of a measure on one checkpoint. */
+export function analysisDocument<R>(
+  a: Analysis,
+  command: string,
+  argv: Record<string, unknown> & { seed: number },
+  result: R,
+  extraCost: Partial<ResultCost> = {},
+): ResultDocument<R> {
+  return makeResultDocument({
+    command,
+    options: recordedOptions(argv),
+    seed: argv.seed,
+    checkpoint: checkpointRef(a.checkpoint),
+    data: dataRef(a.data),
+    loss: a.loss,
+    bn: a.bn,
+    l2: a.l2,
+    engine: engineRef(a.engine),
+    result,
+    cost: {
+      seconds: (performance.now() - a.startedAt) / 1000,
+      lossEvaluations: a.objective.cost.lossEvaluations,
+      gradients: a.objective.cost.gradients,
+      hvps: a.objective.cost.hvps,
+      ...extraCost,
+    },
+  });
+}

@@ -1,0 +1,72 @@
+/**
+ * Checks that a data set fits a model before any computation: one input and one output,
+ * sample shape vs the input shape, classes vs output units, regression dimension vs
+ * output units, and at least one sample. Messages name both shapes.
+ */
+import type { tfl } from '../engine/tf.ts';
+import { InputError } from '../errors.ts';
+import type { Dataset } from './makeDataset.ts';
+
+function fmt(shape: readonly (number | null | undefined)[]): string {
+  return `[${shape.map((d) => (d === null || d === undefined ? 'null' : String(d))).join(',')}]`;
+}
+
+/** Throws InputError when `data` cannot be fed to `model` (see module comment). */
+export function validateDataForModel(data: Dataset, model: tfl.LayersModel): void {
+  const spec = data.spec;
+  if (!(data.n > 0)) throw new InputError(`data: ${spec} is empty; it needs at least one sample`);
+  if (model.inputs.length !== 1) {
+    throw new InputError(`data: the model has ${model.inputs.length} inputs; sharpness supports models with one input`);
+  }
+  if (model.outputs.length !== 1) {
+    throw new InputError(`data: the model has ${model.outputs.length} outputs; sharpness supports models with one output`);
+  }
+  const inShape = model.inputs[0]!.shape.slice(1) as (number | null)[];
+  const sample = data.sampleShape;
+  if (inShape.length !== sample.length || inShape.some((d, i) => d !== null && d !== sample[i])) {
+    throw new InputError(
+      `data: ${spec} has samples of shape ${fmt(sample)} but the model expects ${fmt(inShape)}; reshape the data or use a model whose input matches`,
+    );
+  }
+  const perSample = sample.reduce((a, b) => a * b, 1);
+  if (data.x.length !== data.n * perSample) {
+    throw new InputError(`data: ${spec} has ${data.x.length} feature values, not n * prod(sampleShape) = ${data.n} * ${perSample}`);
+  }
+  const outShape = model.outputs[0]!.shape as (number | null)[];
+  const outRest = outShape.slice(1);
+  if (outRest.some((d) => d === null)) {
+    throw new InputError(`data: the model's output shape ${fmt(outShape)} has an unknown dimension; expected [null,units]`);
+  }
+  const units = (outRest as number[]).reduce((a, b) => a * b, 1);
+  const t = data.targets;
+  if (t.kind === 'classes') {
+    if (outRest.length !== 1) {
+      throw new InputError(`data: ${spec} has class labels but the model's output shape is ${fmt(outShape)}; expected [null,units]`);
+    }
+    if (t.labels.length !== data.n) throw new InputError(`data: ${spec} has ${data.n} samples but ${t.labels.length} labels`);
+    // One output unit is a binary classifier (sigmoid): labels 0 and 1.
+    const maxClasses = units === 1 ? 2 : units;
+    if (t.numClasses > maxClasses) {
+      throw new InputError(
+        `data: ${spec} has ${t.numClasses} classes but the model's output ${fmt(outShape)} has ${units} unit${units === 1 ? '' : 's'}; use a model with ${t.numClasses} outputs`,
+      );
+    }
+    for (let i = 0; i < t.labels.length; i++) {
+      const l = t.labels[i]!;
+      if (!(l >= 0 && l < maxClasses)) {
+        throw new InputError(
+          `data: ${spec} has label ${l} at sample ${i}, outside [0, ${maxClasses}) for the model's output ${fmt(outShape)}`,
+        );
+      }
+    }
+  } else {
+    if (t.values.length !== data.n * t.dim) {
+      throw new InputError(`data: ${spec} has ${data.n} samples but ${t.values.length} target values (dim ${t.dim})`);
+    }
+    if (t.dim !== units) {
+      throw new InputError(
+        `data: ${spec} has regression targets of shape [${t.dim}] but the model's output is ${fmt(outShape)}; they must match`,
+      );
+    }
+  }
+}

@@ -1,0 +1,240 @@
+import { tf, tfl, type Scalar, type Tensor } from '../engine/tf.ts';
+import { valueAndGrad, hessianVectorProduct } from '../engine/autodiff.ts';
+import * as pv from '../engine/paramVector.ts';
+import type { ParamVector } from '../engine/paramVector.ts';
+import type { Dataset } from '../io/dataset.ts';
+import { InputError, UsageError } from '../errors.ts';
+import {
+  Loss,
+  crossEntropyFromLogits,
+  meanSquaredError,
+  binaryCrossEntropyFromLogits,
+} from './losses.ts';
+import { buildAnalysisModel } from './analysisModel.ts';
+import { DEFAULT_BATCH_SIZE } from './objectiveDefaults.ts';
+import { BnMode, newCost, type Cost, type LossAndAccuracy, type Objective } from './Objective.ts';
+
+export interface ModelObjectiveOptions {
+  loss: Loss;
+  bn?: BnMode;
+  /** lambda of the lambda ||w||^2 term (over all trainable weights). */
+  l2?: number;
+  /** Samples per chunk; the result does not depend on it (up to float32 rounding). */
+  batchSize?: number;
+  /** Inputs are kept on the backend up to this many bytes, else uploaded per chunk. */
+  cacheBytes?: number;
+}
+
+const DEFAULT_CACHE_BYTES = 1 << 30;
+
+interface Chunk {
+  start: number;
+  size: number;
+  x?: Tensor;
+  y?: Tensor;
+}
+
+export function validateBatchSize(batchSize: unknown): number {
+  if (typeof batchSize !== 'number' || !Number.isInteger(batchSize) || batchSize < 1) {
+    throw new UsageError(`objective: --batch-size must be an integer >= 1, got ${String(batchSize)}`);
+  }
+  return batchSize;
+}
+
+export function validateL2(l2: unknown): number {
+  if (typeof l2 !== 'number' || !Number.isFinite(l2) || l2 < 0) {
+    throw new UsageError(`objective: --l2 must be a finite number >= 0, got ${String(l2)}`);
+  }
+  return l2;
+}
+
+/**
+ * The loss of a layers model over a whole dataset, as a function of its trainable weights.
+ * The model is copied (see buildAnalysisModel), so evaluating at any w never touches the
+ * caller's model; the copy's weights are restored to w* after every call.
+ */
+export async function createModelObjective(model: tfl.LayersModel, data: Dataset, opts: ModelObjectiveOptions): Promise<Objective> {
+  const loss = opts.loss;
+  const bn = opts.bn ?? BnMode.eval;
+  const l2 = validateL2(opts.l2 ?? 0);
+  const batchSize = validateBatchSize(opts.batchSize ?? DEFAULT_BATCH_SIZE);
+  if (data.n === 0) throw new InputError(`data: ${data.spec} is empty`);
+  if (loss === Loss.mse && data.targets.kind !== 'regression' && data.targets.kind !== 'classes') {
+    throw new InputError(`data: ${data.spec} has no targets for mse`);
+  }
+  if (loss === Loss.ce && data.targets.kind !== 'classes') {
+    throw new UsageError(`objective: --loss ce needs class labels, but ${data.spec} has regression targets; use --loss mse`);
+  }
+
+  const fold = loss === Loss.ce ? 'softmax' : loss === Loss.bce ? 'sigmoid' : null;
+  const { model: net } = await buildAnalysisModel(model, fold);
+  const layerVars = net.trainableWeights;
+  const vars = layerVars.map((w) => w.read() as tf.Variable);
+  const names = layerVars.map((w) => w.originalName);
+  const shapes = vars.map((v) => v.shape.slice());
+  const base = vars.map((v) => v.clone());
+  const outputUnits = (net.outputs[0]!.shape as (number | null)[]).slice(1).reduce<number>((a, b) => a * (b ?? 1), 1);
+  const sampleSize = data.sampleShape.reduce((a: number, b: number) => a * b, 1);
+
+  const targetTensor = (start: number, size: number): Tensor => {
+    const t = data.targets;
+    if (t.kind === 'classes') {
+      const labels = t.labels.subarray(start, start + size);
+      if (loss === Loss.ce) return tf.tensor1d(labels, 'int32');
+      // mse / bce on class ids: one-hot over the output units, or the id itself for one unit.
+      if (outputUnits === 1) return tf.tensor2d(Float32Array.from(labels), [size, 1]);
+      return tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(labels, 'int32'), outputUnits), 'float32'));
+    }
+    return tf.tensor2d(t.values.subarray(start * t.dim, (start + size) * t.dim), [size, t.dim]);
+  };
+  const inputTensor = (start: number, size: number): Tensor =>
+    tf.tensor(data.x.subarray(start * sampleSize, (start + size) * sampleSize), [size, ...data.sampleShape], 'float32');
+
+  const cache = data.n * sampleSize * 4 <= (opts.cacheBytes ?? DEFAULT_CACHE_BYTES);
+  const chunks: Chunk[] = [];
+  for (let start = 0; start < data.n; start += batchSize) {
+    const size = Math.min(batchSize, data.n - start);
+    chunks.push(cache ? { start, size, x: inputTensor(start, size), y: targetTensor(start, size) } : { start, size });
+  }
+  const withChunk = <T>(c: Chunk, fn: (x: Tensor, y: Tensor) => T): T => {
+    if (c.x && c.y) return fn(c.x, c.y);
+    const x = inputTensor(c.start, c.size);
+    const y = targetTensor(c.start, c.size);
+    try {
+      return fn(x, y);
+    } finally {
+      tf.dispose([x, y]);
+    }
+  };
+
+  const training = bn === BnMode.train;
+  const lossOn = (x: Tensor, y: Tensor): Scalar => {
+    const out = net.apply(x, { training }) as Tensor;
+    const logits = out.rank > 2 ? tf.reshape(out, [out.shape[0]!, -1]) : out;
+    switch (loss) {
+      case Loss.ce:
+        return crossEntropyFromLogits(logits, y);
+      case Loss.bce:
+        return binaryCrossEntropyFromLogits(logits, y);
+      case Loss.mse:
+        return meanSquaredError(logits, y);
+    }
+  };
+  const correctOn = (x: Tensor, y: Tensor): number | null => {
+    if (loss === Loss.mse) return null;
+    const hits = tf.tidy(() => {
+      const out = net.apply(x, { training }) as Tensor;
+      const logits = out.rank > 2 ? tf.reshape(out, [out.shape[0]!, -1]) : out;
+      if (loss === Loss.ce) return tf.sum(tf.cast(tf.equal(tf.argMax(logits, -1), y), 'float32'));
+      // bce: each output thresholded at logit 0; a sample scores the fraction of its outputs right.
+      return tf.sum(tf.mean(tf.cast(tf.equal(tf.cast(tf.greater(logits, 0), 'float32'), y), 'float32'), -1));
+    });
+    const k = hits.dataSync()[0]!;
+    hits.dispose();
+    return k;
+  };
+
+  const cost: Cost = newCost();
+  let disposed = false;
+
+  const at = <T>(w: ParamVector, fn: () => T): T => {
+    if (disposed) throw new Error('objective: used after dispose()');
+    if (w.length !== vars.length) {
+      throw new UsageError(`objective: a parameter vector has ${w.length} blocks, the model has ${vars.length}`);
+    }
+    const isBase = w === base;
+    if (!isBase) vars.forEach((v, i) => v.assign(w[i]!));
+    try {
+      return fn();
+    } finally {
+      if (!isBase) vars.forEach((v, i) => v.assign(base[i]!));
+    }
+  };
+
+  const l2Value = (w: ParamVector): number => (l2 > 0 ? l2 * pv.dot(w, w) : 0);
+
+  const objective: Objective = {
+    kind: 'model',
+    names,
+    shapes,
+    dimension: pv.sizeOf(shapes),
+    numSamples: data.n,
+    params: base,
+    cost,
+    loss(w) {
+      cost.lossEvaluations++;
+      return at(w, () => {
+        let total = 0;
+        for (const c of chunks) {
+          total += (c.size / data.n) * withChunk(c, (x, y) => tf.tidy(() => lossOn(x, y).dataSync()[0]!));
+        }
+        return total + l2Value(w);
+      });
+    },
+    lossAndAccuracy(w): LossAndAccuracy {
+      cost.lossEvaluations++;
+      return at(w, () => {
+        let total = 0;
+        let correct: number | null = 0;
+        for (const c of chunks) {
+          withChunk(c, (x, y) => {
+            total += (c.size / data.n) * tf.tidy(() => lossOn(x, y).dataSync()[0]!);
+            const k = correctOn(x, y);
+            correct = k === null || correct === null ? null : correct + k;
+          });
+        }
+        return { loss: total + l2Value(w), accuracy: correct === null ? null : correct / data.n };
+      });
+    },
+    grad(w) {
+      cost.gradients++;
+      return at(w, () => {
+        let value = 0;
+        let acc: Tensor[] | null = null;
+        for (const c of chunks) {
+          const weight = c.size / data.n;
+          const r = withChunk(c, (x, y) => valueAndGrad(() => lossOn(x, y), vars));
+          value += weight * r.value;
+          const next: Tensor[] = tf.tidy(() => r.grads.map((g, i) => (acc ? tf.add(acc[i]!, tf.mul(g, weight)) : tf.mul(g, weight))));
+          pv.dispose(r.grads, acc ?? undefined);
+          acc = next;
+        }
+        let grad = acc!;
+        if (l2 > 0) {
+          const withL2 = pv.axpy(2 * l2, w, grad);
+          pv.dispose(grad);
+          grad = withL2;
+        }
+        return { value: value + l2Value(w), grad };
+      });
+    },
+    hvp(w, v) {
+      cost.hvps++;
+      return at(w, () => {
+        let acc: Tensor[] | null = null;
+        for (const c of chunks) {
+          const weight = c.size / data.n;
+          const hv = withChunk(c, (x, y) => hessianVectorProduct(() => lossOn(x, y), vars, v, names));
+          const next: Tensor[] = tf.tidy(() => hv.map((h, i) => (acc ? tf.add(acc[i]!, tf.mul(h, weight)) : tf.mul(h, weight))));
+          pv.dispose(hv, acc ?? undefined);
+          acc = next;
+        }
+        let out = acc!;
+        if (l2 > 0) {
+          const withL2 = pv.axpy(2 * l2, v, out);
+          pv.dispose(out);
+          out = withL2;
+        }
+        return out;
+      });
+    },
+    dispose() {
+      if (disposed) return;
+      disposed = true;
+      for (const c of chunks) tf.dispose([c.x, c.y].filter((t): t is Tensor => t !== undefined));
+      pv.dispose(base);
+      net.dispose();
+    },
+  };
+  return objective;
+}
