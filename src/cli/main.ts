@@ -20,6 +20,8 @@ export const COMMANDS: readonly CommandFile[] = await Promise.all([
   import('./commands/backends.ts'),
   import('./commands/info.ts'),
   import('./commands/evaluate.ts'),
+  import('./commands/ball.ts'),
+  import('./commands/volume.ts'),
 ]);
 
 const VERSION: string = (
