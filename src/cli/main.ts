@@ -20,8 +20,13 @@ export const COMMANDS: readonly CommandFile[] = await Promise.all([
   import('./commands/backends.ts'),
   import('./commands/info.ts'),
   import('./commands/evaluate.ts'),
+  import('./commands/train.ts'),
+  import('./commands/swa.ts'),
   import('./commands/ball.ts'),
   import('./commands/volume.ts'),
+  import('./commands/landscape.ts'),
+  import('./commands/merge.ts'),
+  import('./commands/hessian.ts'),
 ]);
 
 const VERSION: string = (

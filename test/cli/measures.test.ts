@@ -66,3 +66,24 @@ test('bad options fail before any loading with one line and exit 2', async (t) =
     t.is(r.stderr.trim().split('\n').filter((l) => l.startsWith('sharpness:')).length, 1);
   }
 });
+
+test('hessian: descending eigenvalues with residuals, trace with its standard error, density integrating to 1', async (t) => {
+  const r = await sharpness([
+    'hessian', ckpt, '--data', 'mnist:test:300', '--top-k', '2', '--trace', '--probes', '8', '--density', '--runs', '1', '--steps', '12',
+    '--json', '--backend', 'cpu',
+  ]);
+  t.is(r.status, 0, r.stderr);
+  const res = JSON.parse(r.stdout).result;
+  t.is(res.eigenvalues.length, 2);
+  t.true(res.eigenvalues[0] >= res.eigenvalues[1]);
+  t.is(res.residuals.length, 2);
+  t.is(typeof res.converged, 'boolean');
+  t.is(res.trace.samples, 8);
+  t.true(res.trace.stderr > 0);
+  const { grid, values } = res.density;
+  let integral = 0;
+  for (let i = 1; i < grid.length; i++) integral += ((values[i] + values[i - 1]) / 2) * (grid[i] - grid[i - 1]);
+  t.true(Math.abs(integral - 1) < 1e-6, `${integral}`);
+  const hv = JSON.parse(r.stdout).cost.hvps;
+  t.true(hv >= res.totalHvps);
+});

@@ -1,0 +1,305 @@
+/**
+ * `sharpness landscape CKPT --data D [--eval-data D2] (--rays N | --to CKPT2 | --plane CKPT2,CKPT3 | --random-plane)`:
+ * train/eval loss and error along random rays, the line through two solutions, the plane
+ * through three, or a plane of two random filter-normalised directions.
+ *
+ * Long runs are safe to stop: with --out, finished points go to OUT.partial.json (atomically,
+ * every --save-interval seconds and on Ctrl-C), and rerunning the same command resumes from
+ * it and writes the same result as an uninterrupted run. --shard k/n computes the items
+ * i with i % n === k - 1 into a shard document; `sharpness merge` combines the shards.
+ */
+import * as fs from 'node:fs';
+import path from 'node:path';
+import type { Argv } from 'yargs';
+import type { CommandArgs } from '../command.ts';
+import type { GlobalOptions } from '../globalOptions.ts';
+import { withAnalysisOptions, type AnalysisOptions } from '../analysisOptions.ts';
+import { note, printResult } from '../output.ts';
+import { NORMS } from '../../directions/normalizeDirection.ts';
+import { LANDSCAPE_DEFAULTS } from '../../landscape/landscapeOptions.ts';
+import { LandscapeBn } from '../../landscape/landscapeTypes.ts';
+import { UsageError } from '../../errors.ts';
+
+export const command = 'landscape <checkpoint>';
+export const describe = 'loss and error along random rays, the line through two solutions, or a plane (through three, or random)';
+
+interface LandscapeCliOptions extends Omit<AnalysisOptions, 'bn'> {
+  checkpoint: string;
+  bn: string;
+  evalData: string | undefined;
+  rays: number | undefined;
+  to: string | undefined;
+  plane: string | undefined;
+  randomPlane: boolean;
+  range: string | undefined;
+  norm: string | undefined;
+  ignore: string | undefined;
+  shard: string | undefined;
+  saveInterval: number;
+}
+
+const GROUP = 'Landscape:';
+
+export function builder(y: Argv<GlobalOptions>): Argv<GlobalOptions & LandscapeCliOptions> {
+  return (
+    withAnalysisOptions(y.positional('checkpoint', { describe: 'checkpoint directory (the solution, or the first of a line or plane)', type: 'string', demandOption: true }))
+      // Adds 'recompute' to --bn's choices (yargs appends choices).
+      .option('bn', {
+        describe: 'BatchNorm statistics: eval = running (interpolated along lines and planes), train = per chunk, recompute = recomputed from --data at every point',
+        choices: [LandscapeBn.recompute],
+      })
+      .option('eval-data', { describe: 'second data set (e.g. the test set) for eval loss and error', type: 'string', requiresArg: true })
+      .option('rays', { describe: 'N random rays from the solution', type: 'number', requiresArg: true })
+      .option('to', { describe: 'the line through the checkpoint and CKPT2 (alpha = 0 and 1)', type: 'string', requiresArg: true })
+      .option('plane', { describe: 'the plane through the checkpoint, CKPT2 and CKPT3 (CKPT2,CKPT3)', type: 'string', requiresArg: true })
+      .option('random-plane', { describe: 'the plane of two random directions through the checkpoint', type: 'boolean', default: false })
+      .option('range', {
+        describe: `grid a:b:n per axis (planes: a:b:n or a:b:n,c:d:m; --plane also auto[:n]). Defaults: rays ${LANDSCAPE_DEFAULTS.raysRange}, --to ${LANDSCAPE_DEFAULTS.lineRange}, --random-plane ${LANDSCAPE_DEFAULTS.randomPlaneRange}, --plane ${LANDSCAPE_DEFAULTS.planeRange}`,
+        type: 'string',
+        requiresArg: true,
+      })
+      .option('norm', { describe: 'random directions: filter (Li et al., default), layer, or none (unit Euclidean)', choices: NORMS })
+      .option('ignore', { describe: 'random directions leave out bias,bn (default bias,bn with filter/layer, none with none)', type: 'string', requiresArg: true })
+      .option('shard', { describe: 'compute shard k of n (items i with i % n = k-1) into a shard for `sharpness merge`', type: 'string', requiresArg: true })
+      .option('save-interval', { describe: 'seconds between progress saves', type: 'number', default: LANDSCAPE_DEFAULTS.saveInterval, hidden: true })
+      .group(['rays', 'to', 'plane', 'random-plane', 'range', 'norm', 'ignore', 'eval-data', 'shard'], GROUP)
+      .example('$0 landscape runs/sgd --data mnist:train:2000 --eval-data mnist:test --rays 10 --out rays.json', 'ten random rays')
+      .example('$0 landscape runs/swa --to runs/sgd --data mnist:train:2000 --eval-data mnist:test --out line.json', 'the SWA-SGD line')
+      .example('$0 landscape runs/fge1 --plane runs/fge2,runs/swa --data mnist:train:2000 --out plane.json', 'the plane through three solutions')
+      .example('$0 landscape runs/sgd --random-plane --data mnist:test:1000 --shard 2/4 --out part2.json', 'a quarter of a random plane') as unknown as Argv<
+      GlobalOptions & LandscapeCliOptions
+    >
+  );
+}
+
+/** Where a run with --out keeps its partial results. */
+export function progressPathFor(out: string): string {
+  return `${out}.partial.json`;
+}
+
+function readJsonIfExists(file: string): { text: string } | null {
+  try {
+    return { text: fs.readFileSync(file, 'utf8') };
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new UsageError(`landscape: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+}
+
+/** Atomic and synchronous (usable from the Ctrl-C handler): temp file, fsync, rename. */
+function writeFileAtomicSync(file: string, text: string): void {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.int-${process.pid}`);
+  const fd = fs.openSync(tmp, 'w', 0o644);
+  try {
+    fs.writeSync(fd, text);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, file);
+}
+
+function uniqueLabels(dirs: readonly string[], methods: readonly (string | undefined)[]): string[] {
+  const pick = (xs: (string | undefined)[]) => xs.every((x) => x !== undefined) && new Set(xs).size === xs.length;
+  if (pick([...methods])) return methods as string[];
+  const bases = dirs.map((d) => path.basename(path.resolve(d)));
+  if (pick(bases)) return bases;
+  return bases.map((b, k) => `${b}#${k + 1}`);
+}
+
+export async function handler(argv: CommandArgs<LandscapeCliOptions>): Promise<void> {
+  const startedAt = performance.now();
+  const { resolveLandscapeSpec, parseShard, shardIndices } = await import('../../landscape/landscapeOptions.ts');
+  const spec = resolveLandscapeSpec({
+    checkpoint: argv.checkpoint,
+    rays: argv.rays,
+    to: argv.to,
+    plane: argv.plane,
+    randomPlane: argv.randomPlane,
+    range: argv.range,
+    norm: argv.norm,
+    ignore: argv.ignore,
+    data: argv.data,
+    evalData: argv.evalData,
+    loss: argv.loss,
+    bn: argv.bn,
+    l2: argv.l2,
+    batchSize: argv.batchSize,
+    seed: argv.seed,
+  });
+  const shard = parseShard(argv.shard);
+  if (shard && argv.out === undefined) throw new UsageError('landscape: --shard needs --out (the shard document for `sharpness merge`)');
+  if (typeof argv.saveInterval !== 'number' || !(argv.saveInterval >= 0)) {
+    throw new UsageError(`landscape: --save-interval must be a number >= 0, got ${String(argv.saveInterval)}`);
+  }
+
+  const { startEngine } = await import('../output.ts');
+  const { loadCheckpoint } = await import('../../io/checkpoint.ts');
+  const { loadDataset } = await import('../../io/dataset.ts');
+  const { validateDataForModel } = await import('../../io/validateData.ts');
+  const { resolveLoss } = await import('../../objective/resolveLoss.ts');
+  const { checkOutPath, checkpointRef, dataRef } = await import('../openAnalysis.ts');
+  const { engineRef } = await import('../../io/resultDocument.ts');
+  const { writeFileAtomic } = await import('../../io/atomicWrite.ts');
+  const { writeResultDocument } = await import('../../io/resultDocument.ts');
+  const { VERSION } = await import('../../version.ts');
+  const { createLandscape } = await import('../../landscape/createLandscape.ts');
+  const { assembleLandscape } = await import('../../landscape/assembleLandscape.ts');
+  const { computeItems, progressLine } = await import('../../landscape/computeLandscape.ts');
+  const { landscapeIdentity, landscapeFingerprint } = await import('../../landscape/landscapeFingerprint.ts');
+  const doc = await import('../../landscape/landscapeDocument.ts');
+  const { formatLandscape } = await import('../../landscape/formatLandscape.ts');
+  const { recomputeBatchNormInPlace } = await import('../../training/recomputeBatchNorm.ts');
+
+  const engine = await startEngine(argv);
+  const loaded = [];
+  try {
+    for (const p of spec.checkpoints) loaded.push(await loadCheckpoint(p));
+    checkOutPath(argv.out, { dirs: loaded.map((c) => c.dir) });
+    if (argv.out !== undefined) checkOutPath(progressPathFor(argv.out), { dirs: loaded.map((c) => c.dir) });
+    const model = loaded[0]!.model;
+    const data = await loadDataset(spec.data, { seed: spec.seed });
+    validateDataForModel(data, model);
+    const evalData = spec.evalData !== undefined ? await loadDataset(spec.evalData, { seed: spec.seed }) : null;
+    if (evalData) validateDataForModel(evalData, model);
+    const loss = resolveLoss(spec.loss, data, model);
+    if (evalData) resolveLoss(loss, evalData, model);
+    const labels = uniqueLabels(
+      loaded.map((c) => c.dir),
+      loaded.map((c) => c.sidecar?.method),
+    );
+    const landscape = await createLandscape({
+      spec,
+      checkpoints: loaded.map((c, k) => ({ model: c.model, label: labels[k]!, path: c.dir, sha256: c.sha256 })),
+      data,
+      evalData,
+      loss,
+      recomputeBatchNorm: recomputeBatchNormInPlace,
+    });
+    try {
+      const frame = landscape.frame;
+      const identity = landscapeIdentity({
+        version: VERSION,
+        spec,
+        checkpointSha256: loaded.map((c) => c.sha256),
+        data,
+        evalData,
+        loss,
+        engine,
+      });
+      const fingerprint = landscapeFingerprint(identity);
+      const header: import('../../landscape/landscapeDocument.ts').LandscapeHeader = {
+        options: { ...spec, backend: argv.backend, ...(argv.threads !== undefined ? { threads: argv.threads } : {}) },
+        seed: spec.seed,
+        checkpoint: checkpointRef(loaded[0]!),
+        ...(loaded.length > 1 ? { checkpoints: loaded.map(checkpointRef) } : {}),
+        data: dataRef(data),
+        ...(evalData ? { evalData: dataRef(evalData) } : {}),
+        loss,
+        bn: spec.bn,
+        l2: spec.l2,
+        engine: engineRef(engine),
+      };
+      const selection = shardIndices(frame.itemCount, shard);
+      const what = shard ? `items of shard ${shard.k}/${shard.n}` : 'items';
+      const finish = (records: import('../../landscape/landscapeTypes.ts').ItemRecord[], seconds: number) => {
+        const cost = doc.itemsCost(records.length, landscape.passesPerItem, seconds);
+        if (shard) {
+          const sorted = [...records].sort((a, b) => a.i - b.i);
+          return doc.landscapeDocument(doc.LANDSCAPE_SHARD_SCHEMA, header, { fingerprint, identity, shard, frame, items: sorted }, cost);
+        }
+        return doc.landscapeDocument(doc.LANDSCAPE_SCHEMA, header, assembleLandscape(frame, fingerprint, records), cost);
+      };
+      const summary = (d: { result: unknown }) =>
+        shard
+          ? `landscape: shard ${shard.k}/${shard.n}: ${selection.length} of ${frame.itemCount} items${argv.out ? `, written to ${argv.out}` : ''}; combine the shards with 'sharpness merge'`
+          : formatLandscape(d.result as import('../../landscape/assembleLandscape.ts').LandscapeResult);
+
+      // A finished result of this very landscape: nothing to compute.
+      const progressPath = argv.out !== undefined ? progressPathFor(argv.out) : undefined;
+      if (argv.out !== undefined) {
+        const existing = readJsonIfExists(argv.out);
+        if (existing) {
+          let parsed: unknown = null;
+          try {
+            parsed = JSON.parse(existing.text);
+          } catch {
+            parsed = null;
+          }
+          const r = (parsed as { schema?: string; result?: { fingerprint?: string; shard?: { k: number; n: number } } } | null) ?? null;
+          const same =
+            r?.result?.fingerprint === fingerprint &&
+            (shard ? r.schema === doc.LANDSCAPE_SHARD_SCHEMA && r.result.shard?.k === shard.k && r.result.shard?.n === shard.n : r.schema === doc.LANDSCAPE_SCHEMA);
+          if (same) {
+            note(argv, `landscape: ${argv.out} already holds this landscape; nothing to compute`);
+            if (progressPath) fs.rmSync(progressPath, { force: true });
+            printResult(argv, parsed, () => summary(parsed as { result: unknown }));
+            return;
+          }
+        }
+      }
+
+      // Resume from the progress file.
+      const done = new Map<number, import('../../landscape/landscapeTypes.ts').ItemRecord>();
+      let priorSeconds = 0;
+      if (progressPath) {
+        const existing = readJsonIfExists(progressPath);
+        if (existing) {
+          const p = doc.parseProgress(existing.text, progressPath, fingerprint, identity, frame.itemCount);
+          const wanted = new Set(selection);
+          for (const r of p.items) if (wanted.has(r.i)) done.set(r.i, r);
+          priorSeconds = p.seconds;
+          note(argv, `landscape: resuming from ${progressPath}: ${done.size} of ${selection.length} ${what} done`);
+        }
+      }
+      const todo = selection.filter((i) => !done.has(i));
+      const runStart = performance.now();
+      const secondsSoFar = () => priorSeconds + (performance.now() - startedAt) / 1000;
+      const progressText = () =>
+        `${JSON.stringify(doc.makeProgress(fingerprint, identity, frame.itemCount, secondsSoFar(), [...done.values()].sort((a, b) => a.i - b.i)))}\n`;
+      let savedCount = done.size;
+      let lastSave = performance.now();
+      let lastNote = performance.now();
+      const removeInterrupt = (await import('../interrupt.ts')).onInterrupt(() => {
+        if (!progressPath) return `no partial results kept: run with --out to be able to resume`;
+        try {
+          writeFileAtomicSync(progressPath, progressText());
+          savedCount = done.size;
+        } catch (e) {
+          return `partial results: ${progressPath} (${savedCount} of ${selection.length} ${what}; the last points could not be saved: ${(e as Error).message}); rerun the same command to resume`;
+        }
+        return `partial results: ${progressPath} (${savedCount} of ${selection.length} ${what}); rerun the same command to resume`;
+      });
+      try {
+        note(argv, `landscape: ${frame.kind}, ${frame.itemCount} items (${frame.pointCount} grid points + ${frame.itemCount - frame.pointCount} checkpoint${frame.itemCount - frame.pointCount === 1 ? '' : 's'})${shard ? `, shard ${shard.k}/${shard.n}: ${selection.length}` : ''}, evaluated by ${landscape.mode}`);
+        await computeItems(landscape, todo, {
+          onItem: async (record, n, total) => {
+            done.set(record.i, record);
+            const now = performance.now();
+            if (progressPath && n < total && now - lastSave >= argv.saveInterval * 1000) {
+              await writeFileAtomic(progressPath, progressText());
+              savedCount = done.size;
+              lastSave = performance.now();
+            }
+            if (n === total || now - lastNote > 2000) {
+              lastNote = now;
+              note(argv, progressLine(n, total, (now - runStart) / 1000, what));
+            }
+          },
+        });
+      } finally {
+        removeInterrupt();
+      }
+      const result = finish([...done.values()], secondsSoFar());
+      if (argv.out !== undefined) {
+        await writeResultDocument(argv.out, result);
+        if (progressPath) fs.rmSync(progressPath, { force: true });
+      }
+      printResult(argv, result, () => summary(result));
+    } finally {
+      landscape.dispose();
+    }
+  } finally {
+    for (const c of loaded) c.model.dispose();
+  }
+}

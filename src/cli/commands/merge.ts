@@ -1,0 +1,73 @@
+/**
+ * `sharpness merge SHARD.json... --out FILE`: combines the shard documents written with
+ * --shard k/n into the document a single run writes (equal to it but for cost.seconds).
+ * Shards must come from the same computation (same fingerprint) and hold every item
+ * exactly once; what is missing or duplicated is named.
+ */
+import { readFile } from 'node:fs/promises';
+import type { Argv } from 'yargs';
+import type { CommandArgs } from '../command.ts';
+import type { GlobalOptions } from '../globalOptions.ts';
+import { note, printResult } from '../output.ts';
+import { InputError, UsageError } from '../../errors.ts';
+
+export const command = 'merge <shards..>';
+export const describe = 'combine the shards of a computation run with --shard k/n into its result';
+
+interface MergeCliOptions {
+  shards: string[];
+}
+
+export function builder(y: Argv<GlobalOptions>): Argv<GlobalOptions & MergeCliOptions> {
+  return y
+    .positional('shards', { describe: 'shard documents (JSON)', type: 'string', array: true, demandOption: true })
+    .example('$0 merge part1.json part2.json part3.json --out plane.json', 'the plane computed in three shards') as unknown as Argv<
+    GlobalOptions & MergeCliOptions
+  >;
+}
+
+async function readJson(file: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    throw new InputError(`merge: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    throw new InputError(`merge: ${file} is not valid JSON (${(e as Error).message.split('\n')[0]})`);
+  }
+}
+
+export async function handler(argv: CommandArgs<MergeCliOptions>): Promise<void> {
+  const files = argv.shards ?? [];
+  if (files.length === 0) throw new UsageError('merge: give the shard documents to combine');
+  const { checkOutPath } = await import('../openAnalysis.ts');
+  checkOutPath(argv.out, { files });
+  const { LANDSCAPE_SHARD_SCHEMA, parseShardDocument } = await import('../../landscape/landscapeDocument.ts');
+  const { mergeLandscapeShards } = await import('../../landscape/mergeLandscapeShards.ts');
+  const { formatLandscape } = await import('../../landscape/formatLandscape.ts');
+  const { writeResultDocument } = await import('../../io/resultDocument.ts');
+  const parsed = await Promise.all(files.map(async (f) => ({ name: f, value: await readJson(f) })));
+  const schema = (v: unknown) => (typeof v === 'object' && v !== null ? (v as { schema?: unknown }).schema : undefined);
+  const schemas = new Set(parsed.map((p) => String(schema(p.value))));
+  // One merger per kind of shard; landscapes are the first.
+  const mergers: Record<string, () => { doc: import('../../io/resultDocument.ts').ResultDocument; text: () => string }> = {
+    [LANDSCAPE_SHARD_SCHEMA]: () => {
+      const doc = mergeLandscapeShards(parsed.map((p) => ({ name: p.name, doc: parseShardDocument(p.value, p.name) })));
+      return { doc, text: () => formatLandscape(doc.result) };
+    },
+  };
+  const bad = parsed.find((p) => mergers[String(schema(p.value))] === undefined);
+  if (bad) {
+    throw new InputError(`merge: ${bad.name} is not a shard document (schema ${String(schema(bad.value))}; known: ${Object.keys(mergers).join(', ')})`);
+  }
+  if (schemas.size > 1) throw new InputError(`merge: the files are shards of different kinds (${[...schemas].join(', ')})`);
+  const merged = mergers[[...schemas][0]!]!();
+  if (argv.out !== undefined) {
+    await writeResultDocument(argv.out, merged.doc);
+    note(argv, `merge: ${files.length} shard${files.length === 1 ? '' : 's'} combined into ${argv.out}`);
+  }
+  printResult(argv, merged.doc, merged.text);
+}
