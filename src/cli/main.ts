@@ -27,6 +27,7 @@ export const COMMANDS: readonly CommandFile[] = await Promise.all([
   import('./commands/landscape.ts'),
   import('./commands/merge.ts'),
   import('./commands/hessian.ts'),
+  import('./commands/report.ts'),
 ]);
 
 const VERSION: string = (

@@ -129,6 +129,9 @@ export async function handler(argv: CommandArgs<LandscapeCliOptions>): Promise<v
   });
   const shard = parseShard(argv.shard);
   if (shard && argv.out === undefined) throw new UsageError('landscape: --shard needs --out (the shard document for `sharpness merge`)');
+  if (argv.out !== undefined && !fs.existsSync(path.dirname(path.resolve(argv.out)))) {
+    throw new UsageError(`landscape: the directory of --out ${argv.out} does not exist; create it first`);
+  }
   if (typeof argv.saveInterval !== 'number' || !(argv.saveInterval >= 0)) {
     throw new UsageError(`landscape: --save-interval must be a number >= 0, got ${String(argv.saveInterval)}`);
   }
@@ -156,7 +159,6 @@ export async function handler(argv: CommandArgs<LandscapeCliOptions>): Promise<v
   try {
     for (const p of spec.checkpoints) loaded.push(await loadCheckpoint(p));
     checkOutPath(argv.out, { dirs: loaded.map((c) => c.dir) });
-    if (argv.out !== undefined) checkOutPath(progressPathFor(argv.out), { dirs: loaded.map((c) => c.dir) });
     const model = loaded[0]!.model;
     const data = await loadDataset(spec.data, { seed: spec.seed });
     validateDataForModel(data, model);
