@@ -27,7 +27,10 @@ export const COMMANDS: readonly CommandFile[] = await Promise.all([
   import('./commands/landscape.ts'),
   import('./commands/merge.ts'),
   import('./commands/hessian.ts'),
+  import('./commands/check.ts'),
+  import('./commands/selftest.ts'),
   import('./commands/report.ts'),
+  import('./commands/compare.ts'),
 ]);
 
 const VERSION: string = (

@@ -28,7 +28,9 @@ export async function startEngine(argv: Pick<GlobalOptions, 'backend' | 'threads
  * Prints a command's result on stdout: `doc` as JSON with --json, otherwise `text`
  * (a string or a function making it, so the summary is only built when needed).
  */
-export function printResult(argv: Pick<GlobalOptions, 'json'>, doc: unknown, text: string | (() => string)): void {
+export function printResult(argv: Pick<GlobalOptions, 'json'> & { silent?: boolean }, doc: unknown, text: string | (() => string)): void {
+  // `silent`: a command run as a step of another (compare, demo) writes its file only.
+  if (argv.silent) return;
   if (argv.json) {
     process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
   } else {

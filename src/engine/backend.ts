@@ -73,14 +73,16 @@ async function useNodeBackend(kind: NativeBackend, load: ModuleLoader): Promise<
 }
 
 async function useWasm(threads: number | undefined): Promise<number> {
-  const wasm = await import('@tensorflow/tfjs-backend-wasm');
-  // tfjs-backend-wasm never enables its threaded build under Node (WASM_HAS_MULTITHREAD_SUPPORT
-  // is false there), so the thread count is 1; parallelism comes from worker processes instead.
-  if (threads !== undefined) wasm.setThreadsCount(threads);
+  // tfjs-backend-wasm turns its threaded build off under Node; --threads N > 1 opts in to
+  // our workaround (engine/wasmThreads.ts: real worker files instead of blob: URLs).
+  if (threads !== undefined && threads > 1) {
+    const { enableWasmThreads } = await import('./wasmThreads.ts');
+    return enableWasmThreads(threads);
+  }
+  await import('@tensorflow/tfjs-backend-wasm');
   if (!(await tf.setBackend('wasm'))) throw new EngineError('backend: the wasm backend failed to initialise');
   await tf.ready();
-  const b = tf.backend() as unknown as { wasm?: { tfjs?: { getThreadsCount?: () => number } } };
-  return b.wasm?.tfjs?.getThreadsCount?.() ?? 1;
+  return 1;
 }
 
 let installed = false;

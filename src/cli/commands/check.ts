@@ -1,0 +1,94 @@
+/** `sharpness check RESULT.json --baseline GOLDEN.json`: has any measure drifted from the baseline? */
+import type { Argv } from 'yargs';
+import type { CommandArgs } from '../command.ts';
+import type { GlobalOptions } from '../globalOptions.ts';
+import { CHECK_DEFAULTS } from '../../check/compareResults.ts';
+
+export const command = 'check <result>';
+export const describe = 'compare a result file with a baseline or golden: a table of every measure, exit 1 on drift';
+
+interface CheckCliOptions {
+  result: string;
+  baseline: string;
+  rtol: number;
+  atol: number;
+  sigma: number;
+  update: boolean;
+  allowDifferentCheckpoint: boolean;
+  allowMissing: boolean;
+}
+
+export function builder(y: Argv<GlobalOptions>): Argv<GlobalOptions & CheckCliOptions> {
+  return y
+    .positional('result', { describe: 'result file (a command\'s --out or --json output)', type: 'string', demandOption: true })
+    .option('baseline', { describe: 'the baseline or golden result file to compare with', type: 'string', demandOption: true, requiresArg: true })
+    .option('rtol', { describe: 'relative tolerance of deterministic measures', type: 'number', default: CHECK_DEFAULTS.rtol, requiresArg: true })
+    .option('atol', { describe: 'absolute tolerance of deterministic measures', type: 'number', default: CHECK_DEFAULTS.atol, requiresArg: true })
+    .option('sigma', { describe: 'standard errors allowed for stochastic measures (trace, averages, log-volume)', type: 'number', default: CHECK_DEFAULTS.sigma, requiresArg: true })
+    .option('update', { describe: 'write the result into the baseline file (deliberately accepting the new values)', type: 'boolean', default: false })
+    .option('allow-different-checkpoint', { describe: 'compare results of different checkpoints (e.g. a retrained model)', type: 'boolean', default: false })
+    .option('allow-missing', { describe: 'baseline measures missing from the result do not fail the check', type: 'boolean', default: false })
+    .example('$0 check hessian.json --baseline baselines/hessian.json', 'exit 1 if an eigenvalue or the trace drifted')
+    .example('$0 check ball.json --baseline baselines/ball.json --rtol 1e-3 --json', 'the comparison as JSON')
+    .example('$0 check hessian.json --baseline baselines/hessian.json --update', 'accept the new values') as unknown as Argv<GlobalOptions & CheckCliOptions>;
+}
+
+export async function handler(argv: CommandArgs<CheckCliOptions>): Promise<void> {
+  const { compareResults, resolveCheckOptions } = await import('../../check/compareResults.ts');
+  const { readResultDocument } = await import('../../check/readResultDocument.ts');
+  const { formatCheckReport } = await import('../../check/formatCheckReport.ts');
+  const { CheckFailedError } = await import('../../check/CheckFailedError.ts');
+  const { writeJsonAtomic } = await import('../../io/atomicWrite.ts');
+  const { printResult } = await import('../output.ts');
+  const { InputError, isSharpnessError } = await import('../../errors.ts');
+  const fs = await import('node:fs/promises');
+  const path = await import('node:path');
+
+  const opts = {
+    rtol: argv.rtol,
+    atol: argv.atol,
+    sigma: argv.sigma,
+    allowDifferentCheckpoint: argv.allowDifferentCheckpoint,
+    allowMissing: argv.allowMissing,
+    labels: { result: argv.result, baseline: argv.baseline },
+  };
+  resolveCheckOptions(opts); // bad tolerances fail before any reading
+  if (argv.out !== undefined && path.resolve(argv.out) === path.resolve(argv.baseline)) {
+    throw new InputError(`check: --out ${argv.out} would overwrite the baseline; use --update to rewrite the baseline`);
+  }
+  const result = await readResultDocument(argv.result);
+
+  if (argv.update) {
+    // Deliberate: compare for the record when the old baseline is readable, then replace it.
+    let report = null;
+    let why = '';
+    const exists = await fs.stat(argv.baseline).then(
+      () => true,
+      () => false,
+    );
+    if (exists) {
+      try {
+        report = compareResults(result, await readResultDocument(argv.baseline), { ...opts, allowDifferentCheckpoint: true });
+      } catch (e) {
+        if (!isSharpnessError(e)) throw e;
+        why = e.message;
+      }
+    }
+    await writeJsonAtomic(argv.baseline, result);
+    const said = `check: updated ${argv.baseline} from ${argv.result}${report ? ` (${report.counts.drift} measure${report.counts.drift === 1 ? '' : 's'} changed beyond tolerance, ${report.counts.missing} no longer measured)` : exists ? ` (the old baseline could not be compared: ${why})` : ' (new baseline)'}`;
+    const out = { updated: argv.baseline, from: argv.result, report };
+    if (argv.out) await writeJsonAtomic(argv.out, out);
+    printResult(argv, out, () => [report ? formatCheckReport(report) : '', said].filter((s) => s !== '').join('\n'));
+    return;
+  }
+
+  const baseline = await readResultDocument(argv.baseline);
+  const report = compareResults(result, baseline, opts);
+  if (argv.out) await writeJsonAtomic(argv.out, report);
+  printResult(argv, report, () => formatCheckReport(report));
+  if (!report.ok) {
+    const bad = [...report.drifted.map((m) => `${m} drifted`), ...(opts.allowMissing ? [] : report.missing.map((m) => `${m} missing`))];
+    const shown = bad.slice(0, 4).join(', ') + (bad.length > 4 ? `, and ${bad.length - 4} more` : '');
+    throw new CheckFailedError(`check: ${argv.result} differs from ${argv.baseline}: ${shown}`);
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * Reads result files for a report: parses and classifies each (errors name the file),
+ * follows a `train` result to its training log, and reads the sidecar method of each
+ * checkpoint still on disk (the default label). Reading only; nothing is recomputed.
+ */
+import { access, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { InputError } from '../errors.ts';
+import { readSidecar } from '../io/sidecar.ts';
+import { classifyDocument, type ClassifiedDocument, type SolutionRef } from './fromResults.ts';
+
+export interface ReadResults {
+  docs: ClassifiedDocument[];
+  /** Every file read, training logs included, with its schema tag. */
+  sources: { file: string; schema: string }[];
+}
+
+/** Parses a JSON file; InputError naming the file when it cannot be read or parsed. */
+export async function readJsonFile(file: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    throw new InputError(`report: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? String(e)})`, { cause: e });
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    throw new InputError(`report: ${file} is not valid JSON (${(e as Error).message.split('\n')[0]})`, { cause: e });
+  }
+}
+
+/** Where a training log named by a result lies: as recorded, else beside the result file. */
+async function locateLog(logPath: string, resultFile: string): Promise<string> {
+  for (const candidate of [logPath, path.join(path.dirname(resultFile), path.basename(logPath))]) {
+    try {
+      await access(candidate);
+      return candidate;
+    } catch {
+      // try the next place
+    }
+  }
+  throw new InputError(`report: ${resultFile} names the training log ${logPath}, which cannot be read; pass the log itself instead`);
+}
+
+function schemaOf(value: unknown): string {
+  return String((value as { schema?: unknown }).schema);
+}
+
+/** Reads and classifies `files` in order; a `train` result brings its training log (once). */
+export async function readResultFiles(files: readonly string[]): Promise<ReadResults> {
+  const docs: ClassifiedDocument[] = [];
+  const sources: ReadResults['sources'] = [];
+  const seen = new Set(files.map((f) => path.resolve(f)));
+  for (const file of files) {
+    const value = await readJsonFile(file);
+    const doc = classifyDocument({ file, value });
+    docs.push(doc);
+    sources.push({ file, schema: schemaOf(value) });
+    if (doc.kind === 'train' && doc.logPath !== null) {
+      const log = await locateLog(doc.logPath, file);
+      if (seen.has(path.resolve(log))) continue;
+      seen.add(path.resolve(log));
+      const logValue = await readJsonFile(log);
+      docs.push(classifyDocument({ file: log, value: logValue }));
+      sources.push({ file: log, schema: schemaOf(logValue) });
+    }
+  }
+  return { docs, sources };
+}
+
+/** The sidecar method of each checkpoint whose directory is still there (undefined otherwise). */
+export async function sidecarMethods(solutions: readonly SolutionRef[]): Promise<(string | undefined)[]> {
+  return Promise.all(
+    solutions.map(async (s) => {
+      if (!s.checkpoint || s.path === null) return undefined;
+      try {
+        return (await readSidecar(s.path))?.method;
+      } catch {
+        return undefined; // a missing or unreadable sidecar only loses a default label
+      }
+    }),
+  );
+}

@@ -1,0 +1,131 @@
+/**
+ * What a report holds: its figures (name, heading, caption and Vega-Lite spec), the
+ * comparison table and the list of sources. Pure: built from figure inputs only.
+ */
+import type { TopLevelSpec } from 'vega-lite';
+import type { ReportInputs } from './fromResults.ts';
+import { comparisonTable, type ComparisonTable } from './comparisonTable.ts';
+import type { FigureOptions } from './figureInputs.ts';
+import { ballSpec } from './specs/ballSpec.ts';
+import { lineSpec } from './specs/lineSpec.ts';
+import { planeSpec } from './specs/planeSpec.ts';
+import { raysSpec } from './specs/raysSpec.ts';
+import { spectraSpec } from './specs/spectraSpec.ts';
+import { trainingSpec } from './specs/trainingSpec.ts';
+import { volumeSpec } from './specs/volumeSpec.ts';
+
+export interface ReportFigure {
+  /** File name stem: figures/NAME.vl.json, .svg, .png. Lower-case letters, digits and '-'. */
+  name: string;
+  /** Heading in the HTML report. */
+  title: string;
+  /** What is drawn and how to read it. */
+  caption: string;
+  spec: TopLevelSpec;
+}
+
+export interface ReportContent {
+  title: string;
+  /** Solution labels, in colour order. */
+  solutions: string[];
+  figures: ReportFigure[];
+  table: ComparisonTable | null;
+  /** The result files the report was made from. */
+  sources: { file: string; schema: string }[];
+}
+
+export const DEFAULT_TITLE = 'Sharpness report';
+
+/** A file-name-safe slug of a label. */
+export function slug(s: string): string {
+  const out = s
+    .normalize('NFKD')
+    .replace(/[^\x20-\x7e]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+  return out === '' ? 'x' : out.slice(0, 40);
+}
+
+export function buildReportContent(
+  inputs: ReportInputs,
+  options: { title?: string; sources?: { file: string; schema: string }[] } = {},
+): ReportContent {
+  const opts: FigureOptions = { solutions: inputs.solutions };
+  const figures: ReportFigure[] = [];
+  const names = new Set<string>();
+  const add = (name: string, title: string, caption: string, spec: TopLevelSpec) => {
+    let unique = name;
+    for (let n = 2; names.has(unique); n++) unique = `${name}-${n}`;
+    names.add(unique);
+    figures.push({ name: unique, title, caption, spec });
+  };
+  if (inputs.training) {
+    add(
+      'training',
+      'Training curves',
+      'Left: error on the evaluation data (solid) and on the training data (dashed) at the end of each epoch; for SWA, the running average evaluated each epoch (dotted). Right: the learning rate per iteration. A dotted vertical rule marks where weight averaging started.',
+      trainingSpec(inputs.training, opts),
+    );
+  }
+  if (inputs.rays) {
+    add(
+      'rays',
+      'Random rays from each solution',
+      'Loss and error along random directions from each solution, one line per direction, train solid and test dashed. A flatter solution stays low further out.',
+      raysSpec(inputs.rays, opts),
+    );
+  }
+  for (const line of inputs.lines) {
+    const ends = line.checkpoints.map((c) => c.label);
+    add(
+      `line-${ends.map(slug).join('-')}`,
+      `Line through ${ends.join(' and ')}`,
+      `Loss and error on the line w(α) = w₀ + α (w₁ − w₀) through ${ends.join(' (α = 0) and ')} (α = 1), train solid and test dashed; the markers are the solutions themselves.`,
+      lineSpec(line, opts),
+    );
+  }
+  inputs.planes.forEach((plane) => {
+    const who = plane.checkpoints.map((c) => c.label);
+    add(
+      `plane-${who.map(slug).join('-')}`,
+      who.length > 1 ? `Plane through ${who.join(', ')}` : `Random plane around ${who[0] ?? 'the solution'}`,
+      who.length > 1
+        ? 'The loss landscape on the plane through the solutions (orthonormal axes in weight space, units of distance), one heatmap per measure; the solutions are marked.'
+        : 'The loss landscape on the plane spanned by two random filter-normalised directions from the solution (marked), one heatmap per measure.',
+      planeSpec(plane, opts),
+    );
+  });
+  if (inputs.spectra) {
+    add(
+      'hessian-spectra',
+      'Hessian spectra',
+      'Top: the largest Hessian eigenvalues of each solution. Bottom: the spectral density from stochastic Lanczos quadrature (log scale), with λ_max and the trace ± its standard error.',
+      spectraSpec(inputs.spectra, opts),
+    );
+  }
+  if (inputs.ball) {
+    add(
+      'eps-sharpness',
+      'ε-sharpness against the radius',
+      "Keskar et al.'s sharpness 100 (L_max − L) / (1 + L) for each radius of the set: the worst case found by gradient ascent (solid, a lower bound of the true maximum) and the average over random points of the set (dashed, with 95% intervals). One panel per norm.",
+      ballSpec(inputs.ball, opts),
+    );
+  }
+  if (inputs.volume) {
+    add(
+      'volume-radii',
+      'Flat volume: radii of the flat region',
+      'For each solution, the radii r(u) along random directions at which the loss first rises by δ: one tick per direction, the box spans the quartiles and the whiskers the extremes, the diamond is the geometric mean and a triangle marks a direction censored at the largest radius searched. Further right is flatter.',
+      volumeSpec(inputs.volume, opts),
+    );
+  }
+  const table = inputs.measures.length > 0 ? comparisonTable(inputs.measures) : null;
+  return {
+    title: options.title ?? DEFAULT_TITLE,
+    solutions: inputs.solutions,
+    figures,
+    table: table && table.columns.length > 0 ? table : null,
+    sources: options.sources ?? [],
+  };
+}
