@@ -33,7 +33,8 @@ test('train with each method from the CLI: solutions, logs, sidecars and a resul
     t.true(doc.result.solutions.final.eval.accuracy > 0.3, `${name} learned something`);
     t.regex(r.stderr, /train: epoch 1\/2 done in .*train loss .*eval loss/);
     t.true(await exists(path.join(dir, name, 'final', 'model.json')));
-    t.true(await exists(path.join(dir, name, 'state', 'state.json')));
+    t.true(await exists(path.join(dir, name, 'state', 'epoch-2', 'state.json')));
+    t.false(await exists(path.join(dir, name, 'state', 'epoch-1')), 'older states are removed');
     t.deepEqual(JSON.parse(await readFile(path.join(dir, name, 'result.json'), 'utf8')).result, doc.result);
     const log = JSON.parse(await readFile(path.join(dir, name, 'train-log.json'), 'utf8'));
     t.is(log.epochs.length, 2);
@@ -57,6 +58,26 @@ test('train with each method from the CLI: solutions, logs, sidecars and a resul
   const ens = JSON.parse(ev.stdout).result.ensemble;
   t.true(Math.abs(ens.loss - fge.solutions.ensemble.eval.loss) < 1e-5);
   t.is(ens.accuracy, fge.solutions.ensemble.eval.accuracy);
+});
+
+test('--init starts from a checkpoint (recorded as parent); --model path/model.json takes a topology; a mismatch is refused', async (t) => {
+  const src = path.join(dir, 'init-src');
+  const first = await sharpness(['train', ...base, '--epochs', '1', '--out', src]);
+  t.is(first.status, 0, first.stderr);
+  const init = path.join(src, 'final');
+  const r = await sharpness(['train', '--init', init, '--data', 'mnist:train:300', '--epochs', '1', '--batch-size', '50', '--method', 'sam', '--backend', 'wasm', '--out', path.join(dir, 'from-init'), '--json']);
+  t.is(r.status, 0, r.stderr);
+  const side = JSON.parse(await readFile(path.join(dir, 'from-init', 'final', 'sharpness.json'), 'utf8'));
+  t.is(side.parent, path.resolve(init));
+  t.is(side.method, 'sam');
+  const topo = await sharpness(['train', '--model', path.join(init, 'model.json'), '--init', init, '--data', 'mnist:train:300', '--epochs', '1', '--batch-size', '50', '--backend', 'wasm', '--out', path.join(dir, 'topology')]);
+  t.is(topo.status, 0, topo.stderr);
+  const bad = await sharpness(['train', '--model', 'cnn', '--init', init, '--data', 'mnist:train:300', '--epochs', '1', '--backend', 'wasm', '--out', path.join(dir, 'bad')]);
+  t.is(bad.status, 2, bad.stderr);
+  t.regex(bad.stderr, /--init does not fit --model: weight #0 is conv1\/kernel in --model cnn but dense1\/kernel in --init/);
+  const inside = await sharpness(['train', '--init', init, '--data', 'mnist:train:300', '--backend', 'wasm', '--out', path.join(init, 'x')]);
+  t.is(inside.status, 2);
+  t.regex(inside.stderr, /inside the input checkpoint/);
 });
 
 const usage: [string[], RegExp][] = [
@@ -112,7 +133,7 @@ test('Ctrl-C after an epoch says where the state is (exit 130); rerunning the sa
   });
   t.is(r.status, 130, r.stderr);
   t.regex(r.stderr, /sharpness: interrupted/);
-  t.regex(r.stderr, /training state after epoch [12] of 3: .*state; rerun the same command to resume/);
+  t.regex(r.stderr, /training state after epoch ([12]) of 3: .*state\/epoch-\1; rerun the same command to resume/);
   const again = await sharpness(args, { timeoutMs: 120_000 });
   t.is(again.status, 0, again.stderr);
   t.regex(again.stderr, /train: resuming .* after epoch [12] of 3/);

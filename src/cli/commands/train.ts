@@ -192,8 +192,9 @@ export async function handler(argv: CommandArgs<TrainCliOptions>): Promise<void>
           const done = i.iteration - firstIteration;
           progress(progressLine(i, config.epochs, elapsed, done, totalIterations(config.epochs, nb) - i.iteration));
         },
-        onEpoch: (r) => {
+        onEpoch: (r, info) => {
           epochsDone = r.epoch;
+          stateDir = info.stateDir;
           const elapsed = (performance.now() - sessionStart) / 1000;
           const done = r.epoch * nb - firstIteration;
           const left = totalIterations(config.epochs, nb) - r.epoch * nb;

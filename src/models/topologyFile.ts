@@ -1,0 +1,43 @@
+/**
+ * `--model path/model.json` (or a directory holding one): the user's own topology. Only
+ * the topology is used; every weight is initialised from the seed (initWeights.ts,
+ * Glorot-uniform kernels, as Keras's default), since tfjs's initialisers are not seeded.
+ * To start from a checkpoint's weights, use --init.
+ */
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { tf, tfl } from '../engine/tf.ts';
+import { createRng } from '../engine/rng.ts';
+import { InputError } from '../errors.ts';
+import { unknownLayerClasses } from '../io/layerClasses.ts';
+import { initWeightsInPlace } from './initWeights.ts';
+
+export async function modelFromTopologyFile(file: string, seed: number): Promise<tfl.LayersModel> {
+  let target = file;
+  try {
+    if ((await fs.stat(file)).isDirectory()) target = path.join(file, 'model.json');
+  } catch (e) {
+    throw new InputError(`model: cannot read --model ${file} (${(e as NodeJS.ErrnoException).code ?? String(e)}); give mlp, cnn, resnet or the path of a model.json`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(await fs.readFile(target, 'utf8'));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new InputError(`model: ${target} ${code ? `cannot be read (${code})` : `is not valid JSON (${(e as Error).message.split('\n')[0]})`}`);
+  }
+  const topology = (json as { modelTopology?: unknown }).modelTopology ?? json;
+  if (typeof topology !== 'object' || topology === null || !('class_name' in topology)) {
+    throw new InputError(`model: ${target} has no model topology (expected a model.json with "modelTopology", or a Keras model config)`);
+  }
+  const unknown = unknownLayerClasses(topology);
+  if (unknown.length > 0) throw new InputError(`model: ${target} uses layer class '${unknown[0]}' which TensorFlow.js does not know`);
+  let model: tfl.LayersModel;
+  try {
+    model = await tfl.models.modelFromJSON({ modelTopology: topology } as unknown as tf.io.ModelJSON);
+  } catch (e) {
+    throw new InputError(`model: ${target} has a topology TensorFlow.js cannot build: ${(e as Error).message.split('\n')[0]}`);
+  }
+  initWeightsInPlace(model, createRng(seed));
+  return model;
+}
