@@ -31,6 +31,8 @@ export const COMMANDS: readonly CommandFile[] = await Promise.all([
   import('./commands/selftest.ts'),
   import('./commands/report.ts'),
   import('./commands/compare.ts'),
+  import('./commands/demo.ts'),
+  import('./commands/run.ts'),
 ]);
 
 const VERSION: string = (

@@ -182,6 +182,7 @@ export async function runCompare(
   settings: CompareSettings,
   outDir: string,
   title: string,
+  extraFiles: readonly string[] = [],
 ): Promise<{ files: string[]; index: string }> {
   const { writeJsonAtomic } = await import('../../io/atomicWrite.ts');
   const resultsDir = path.join(outDir, 'results');
@@ -231,7 +232,7 @@ export async function runCompare(
     release();
   }
   const { writeReportFromFiles } = await import('../../report/writeReport.ts');
-  const files = steps.map((s) => s.file);
+  const files = [...steps.map((s) => s.file), ...extraFiles];
   const index = await writeReportFromFiles(files, outDir, { labels: settings.labels, checkpoints: [...checkpoints], title });
   return { files, index };
 }

@@ -1,0 +1,47 @@
+/** `sharpness run analyses/NAME.json`: runs an analysis recipe (several methods x seeds, mean ± std). */
+import path from 'node:path';
+import type { Argv } from 'yargs';
+import type { CommandArgs } from '../command.ts';
+import type { GlobalOptions } from '../globalOptions.ts';
+import { note, printResult, startEngine } from '../output.ts';
+import { onInterrupt } from '../interrupt.ts';
+
+export const command = 'run <recipe>';
+export const describe = 'run an analysis recipe from analyses/ (training runs over seeds, a table of mean ± std)';
+
+interface RunOptions {
+  recipe: string;
+}
+
+export function builder(y: Argv<GlobalOptions>): Argv<GlobalOptions & RunOptions> {
+  return y
+    .positional('recipe', { describe: 'recipe JSON, e.g. analyses/sam-vs-sgd.json', type: 'string', demandOption: true })
+    .example('$0 run analyses/sam-vs-sgd.json', 'SAM vs SGD test error and lambda_max over 3 seeds') as unknown as Argv<GlobalOptions & RunOptions>;
+}
+
+export async function handler(argv: CommandArgs<RunOptions>): Promise<void> {
+  const { loadRecipe, runRecipe, formatRecipeTable } = await import('../../training/runRecipe.ts');
+  const { progressLine, epochLine, throttle } = await import('../../training/progress.ts');
+  const recipe = await loadRecipe(argv.recipe); // validated before the engine starts
+  await startEngine(argv);
+  const outDir = argv.out ?? path.join('reports', 'analyses', recipe.name);
+  let epochs = 0;
+  const progress = throttle(5000, (line: string) => note(argv, line));
+  const release = onInterrupt(() => `run: finished training runs are in ${outDir}; rerun the same command to continue`);
+  try {
+    const result = await runRecipe(recipe, {
+      outDir,
+      events: {
+        onNote: (line: string) => note(argv, line),
+        training: {
+          onStart: (s: { epochs: number }) => (epochs = s.epochs),
+          onIteration: (i: Parameters<typeof progressLine>[0]) => progress(progressLine(i, epochs, NaN, 0, 0).replace(/ ETA .*$/, '')),
+          onEpoch: (r: Parameters<typeof epochLine>[0]) => note(argv, epochLine(r, epochs, null)),
+        },
+      },
+    });
+    printResult(argv, result, () => `${formatRecipeTable(result)}results: ${path.join(outDir, 'results.json')}, ${path.join(outDir, 'results.md')}`);
+  } finally {
+    release();
+  }
+}
