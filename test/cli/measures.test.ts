@@ -59,6 +59,9 @@ test('bad options fail before any loading with one line and exit 2', async (t) =
     [['ball', ckpt, '--data', 'mnist:test:10', '--radius', '-0.1'], /--radius/],
     [['ball', ckpt, '--data', 'mnist:test:10', '--radius', '0.1', '--norm', 'l3'], /--norm/],
     [['volume', ckpt, '--data', 'mnist:test:10', '--delta', '0'], /delta/],
+    [['hessian', ckpt, '--data', 'mnist:test:10', '--top-k', '0'], /--top-k must be an integer >= 1, got 0/],
+    [['hessian', ckpt, '--data', 'mnist:test:10', '--smallest', '--solver', 'power'], /--smallest needs --solver lanczos/],
+    [['ball', ckpt, '--data', 'nope:1', '--radius', '0.1'], /data/],
   ] as const) {
     const r = await sharpness([...args, '--backend', 'cpu']);
     t.is(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
@@ -86,4 +89,9 @@ test('hessian: descending eigenvalues with residuals, trace with its standard er
   t.true(Math.abs(integral - 1) < 1e-6, `${integral}`);
   const hv = JSON.parse(r.stdout).cost.hvps;
   t.true(hv >= res.totalHvps);
+  const again = await sharpness([
+    'hessian', ckpt, '--data', 'mnist:test:300', '--top-k', '2', '--trace', '--probes', '8', '--density', '--runs', '1', '--steps', '12',
+    '--json', '--backend', 'cpu',
+  ]);
+  t.deepEqual(strip(JSON.parse(again.stdout)), strip(JSON.parse(r.stdout)), 'same seed, same document');
 });
