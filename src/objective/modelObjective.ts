@@ -1,9 +1,10 @@
 import { tf, tfl, type Scalar, type Tensor } from '../engine/tf.ts';
 import { valueAndGrad, hessianVectorProduct } from '../engine/autodiff.ts';
+import { ensureWasmFastKernels } from '../engine/wasmFastKernels.ts';
 import * as pv from '../engine/paramVector.ts';
 import type { ParamVector } from '../engine/paramVector.ts';
 import type { Dataset } from '../io/dataset.ts';
-import { InputError, UsageError } from '../errors.ts';
+import { InputError, NumericError, UsageError } from '../errors.ts';
 import {
   Loss,
   crossEntropyFromLogits,
@@ -66,6 +67,7 @@ export async function createModelObjective(model: tfl.LayersModel, data: Dataset
     throw new UsageError(`objective: --loss ce needs class labels, but ${data.spec} has regression targets; use --loss mse`);
   }
 
+  ensureWasmFastKernels();
   const fold = loss === Loss.ce ? 'softmax' : loss === Loss.bce ? 'sigmoid' : null;
   const { model: net } = await buildAnalysisModel(model, fold);
   const layerVars = net.trainableWeights;
@@ -108,9 +110,11 @@ export async function createModelObjective(model: tfl.LayersModel, data: Dataset
   };
 
   const training = bn === BnMode.train;
-  const lossOn = (x: Tensor, y: Tensor): Scalar => {
+  const logitsOf = (x: Tensor): Tensor => {
     const out = net.apply(x, { training }) as Tensor;
-    const logits = out.rank > 2 ? tf.reshape(out, [out.shape[0]!, -1]) : out;
+    return out.rank > 2 ? tf.reshape(out, [out.shape[0]!, -1]) : out;
+  };
+  const lossOfLogits = (logits: Tensor, y: Tensor): Scalar => {
     switch (loss) {
       case Loss.ce:
         return crossEntropyFromLogits(logits, y);
@@ -120,18 +124,24 @@ export async function createModelObjective(model: tfl.LayersModel, data: Dataset
         return meanSquaredError(logits, y);
     }
   };
-  const correctOn = (x: Tensor, y: Tensor): number | null => {
-    if (loss === Loss.mse) return null;
-    const hits = tf.tidy(() => {
-      const out = net.apply(x, { training }) as Tensor;
-      const logits = out.rank > 2 ? tf.reshape(out, [out.shape[0]!, -1]) : out;
-      if (loss === Loss.ce) return tf.sum(tf.cast(tf.equal(tf.argMax(logits, -1), y), 'float32'));
-      // bce: each output thresholded at logit 0; a sample scores the fraction of its outputs right.
-      return tf.sum(tf.mean(tf.cast(tf.equal(tf.cast(tf.greater(logits, 0), 'float32'), y), 'float32'), -1));
+  const lossOn = (x: Tensor, y: Tensor): Scalar => lossOfLogits(logitsOf(x), y);
+  /** The loss and the number of correct samples (null for mse) from one forward pass. */
+  const lossAndCorrectOn = (x: Tensor, y: Tensor): { loss: number; correct: number | null } => {
+    const [l, hits] = tf.tidy((): Tensor[] => {
+      const logits = logitsOf(x);
+      const value = lossOfLogits(logits, y);
+      if (loss === Loss.mse) return [value];
+      // ce: argmax against the class id; bce: each output thresholded at logit 0, a sample
+      // scoring the fraction of its outputs right.
+      const k =
+        loss === Loss.ce
+          ? tf.sum(tf.cast(tf.equal(tf.argMax(logits, -1), y), 'float32'))
+          : tf.sum(tf.mean(tf.cast(tf.equal(tf.cast(tf.greater(logits, 0), 'float32'), y), 'float32'), -1));
+      return [value, k];
     });
-    const k = hits.dataSync()[0]!;
-    hits.dispose();
-    return k;
+    const out = { loss: l!.dataSync()[0]!, correct: hits === undefined ? null : hits.dataSync()[0]! };
+    tf.dispose([l!, ...(hits ? [hits] : [])]);
+    return out;
   };
 
   const cost: Cost = newCost();
@@ -153,6 +163,24 @@ export async function createModelObjective(model: tfl.LayersModel, data: Dataset
 
   const l2Value = (w: ParamVector): number => (l2 > 0 ? l2 * pv.dot(w, w) : 0);
 
+  /** A NaN or infinite loss stops the measurement, naming the evaluation and the point. */
+  const checkFinite = (value: number, what: string, count: number, w: ParamVector): number => {
+    if (Number.isFinite(value)) return value;
+    let distance = 0;
+    if (w !== base) {
+      // in float64: the point may be far enough out for float32 squares to overflow
+      const a = pv.flatten(w);
+      const b = pv.flatten(base);
+      let s2 = 0;
+      for (let i = 0; i < a.length; i++) s2 += (a[i]! - b[i]!) ** 2;
+      distance = Math.sqrt(s2);
+    }
+    throw new NumericError(
+      `objective: the loss is ${value} at ${what} #${count} (distance ${distance.toPrecision(3)} from the checkpoint in parameter space); ` +
+        'the measurement stopped there: use a smaller radius, range or learning rate, or check the data for extreme values',
+    );
+  };
+
   const objective: Objective = {
     kind: 'model',
     names,
@@ -168,7 +196,7 @@ export async function createModelObjective(model: tfl.LayersModel, data: Dataset
         for (const c of chunks) {
           total += (c.size / data.n) * withChunk(c, (x, y) => tf.tidy(() => lossOn(x, y).dataSync()[0]!));
         }
-        return total + l2Value(w);
+        return checkFinite(total + l2Value(w), 'loss evaluation', cost.lossEvaluations, w);
       });
     },
     lossAndAccuracy(w): LossAndAccuracy {
@@ -178,12 +206,13 @@ export async function createModelObjective(model: tfl.LayersModel, data: Dataset
         let correct: number | null = 0;
         for (const c of chunks) {
           withChunk(c, (x, y) => {
-            total += (c.size / data.n) * tf.tidy(() => lossOn(x, y).dataSync()[0]!);
-            const k = correctOn(x, y);
-            correct = k === null || correct === null ? null : correct + k;
+            const r = lossAndCorrectOn(x, y);
+            total += (c.size / data.n) * r.loss;
+            correct = r.correct === null || correct === null ? null : correct + r.correct;
           });
         }
-        return { loss: total + l2Value(w), accuracy: correct === null ? null : correct / data.n };
+        const lossValue = checkFinite(total + l2Value(w), 'loss evaluation', cost.lossEvaluations, w);
+        return { loss: lossValue, accuracy: correct === null ? null : correct / data.n };
       });
     },
     grad(w) {
@@ -205,7 +234,8 @@ export async function createModelObjective(model: tfl.LayersModel, data: Dataset
           pv.dispose(grad);
           grad = withL2;
         }
-        return { value: value + l2Value(w), grad };
+        if (!Number.isFinite(value)) pv.dispose(grad);
+        return { value: checkFinite(value + l2Value(w), 'gradient evaluation', cost.gradients, w), grad };
       });
     },
     hvp(w, v) {

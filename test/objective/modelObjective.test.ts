@@ -156,3 +156,20 @@ test.serial('no tensors leak across repeated loss / grad / hvp calls', async (t)
   o.dispose();
   model.dispose();
 });
+
+test.serial('a non-finite loss stops the measurement with a NumericError naming the evaluation and the distance', async (t) => {
+  const { NumericError } = await import('../../src/errors.ts');
+  const model = tfl.sequential({ layers: [L.dense({ inputShape: [2], units: 2 })] });
+  model.setWeights([tf.tensor2d([[1, 0], [0, 1]]), tf.tensor1d([0, 0])]);
+  const data = makeDataset('hand', [2], Float32Array.from([1, 2]), { kind: 'regression', values: Float32Array.from([0, 0]), dim: 2 });
+  const o = await createModelObjective(model, data, { loss: Loss.mse });
+  t.true(Number.isFinite(o.loss(o.params)));
+  const far = pv.unflatten([1e30, 0, 0, 1e30, 0, 0], o.shapes); // outputs ~1e30: their square overflows float32
+  const e = t.throws(() => o.loss(far), { instanceOf: NumericError });
+  t.regex(e!.message, /the loss is Infinity at loss evaluation #2 \(distance 1\.41e\+30 from the checkpoint/);
+  t.throws(() => o.grad(far), { instanceOf: NumericError, message: /gradient evaluation #1/ });
+  t.is(e!.message.includes('\n'), false);
+  pv.dispose(far);
+  o.dispose();
+  model.dispose();
+});
