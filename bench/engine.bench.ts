@@ -1,102 +1,254 @@
 /**
- * Engine benchmark (not a test): forward loss over 1000 samples, one gradient and one HVP
- * at batch 128 and 1000, for the MLP and CNN of ENGINE-NOTES.md, per backend.
- * Prints a table and writes bench/results/engine.json.
+ * Engine benchmark (`npm run bench`; not a test). For each backend (cpu, wasm with 1 thread,
+ * wasm with threads where the threaded build runs) and each built-in model (MLP, CNN, small
+ * ResNet; MNIST shapes, the first samples of mnist:train):
  *
- *   node --import=tsx bench/engine.bench.ts [--backends cpu,wasm] [--reps 5]
+ * - samples per second for the loss (forward), one gradient and one HVP at batch 128 and 1000;
+ * - end to end on --samples (10,000) in chunks of --chunk (1000): `hessian --top-k 1`
+ *   (Lanczos, the default) and the same with `--solver power` (PyHessian's power iteration),
+ *   and a --grid x --grid (21 x 21) landscape plane (loss and accuracy at every point);
+ * - peak RSS per backend, and RSS after every HVP and grid point (its growth per 100 steps
+ *   should be ~0: memory flat in the number of HVPs and points).
+ *
+ * When Debian's python3-torch imports, bench/pytorch_bench.py runs the same architectures
+ * with the same weights on the same data (autograd double-backward HVP, PyHessian's power
+ * iteration) and the table shows our time / PyTorch's time (below 1: we are faster).
+ * PyTorch is optional; nothing else needs Python.
+ *
+ *   npm run bench -- [--backends cpu,wasm,wasm-threads] [--models mlp,cnn,resnet]
+ *     [--reps 5] [--samples 10000] [--grid 21] [--chunk 1000] [--threads 2] [--seed 1]
+ *     [--e2e-models mlp,cnn] [--quick] [--no-torch] [--out bench/results/engine.json]
+ *
+ * --quick: models mlp,cnn, 3 repetitions, end to end on 2000 samples with an 11 x 11 grid.
+ * The cpu backend (pure JavaScript) runs the per-batch timings of the MLP and CNN only (a
+ * ResNet HVP at batch 1000 takes 9 minutes there, the end-to-end runs hours). Timings on a
+ * shared machine are noisy: the JSON has CPU time too.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
-import { tf, tfl } from '../src/engine/tf.ts';
+import { spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import { join } from 'node:path';
+import { tf } from '../src/engine/tf.ts';
 import { initEngine } from '../src/engine/backend.ts';
 import { loadDataset } from '../src/io/dataset.ts';
-import { createModelObjective } from '../src/objective/modelObjective.ts';
-import { Loss } from '../src/objective/losses.ts';
-import * as pv from '../src/engine/paramVector.ts';
-import { createRng } from '../src/engine/rng.ts';
-import type { Dataset } from '../src/io/dataset.ts';
+import { buildBuiltinModel, type BuiltinModel } from '../src/models/builtinModels.ts';
 
-const args = process.argv.slice(2);
+const argv = process.argv.slice(2);
+const has = (name: string) => argv.includes(`--${name}`);
+const quick = has('quick');
 const arg = (name: string, dflt: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1]! : dflt;
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1]! : dflt;
 };
-const backends = arg('backends', 'cpu,wasm').split(',') as ('cpu' | 'wasm')[];
-const reps = Number(arg('reps', '5'));
+const backends = arg('backends', 'cpu,wasm,wasm-threads').split(',');
+const models = arg('models', quick ? 'mlp,cnn' : 'mlp,cnn,resnet').split(',') as BuiltinModel[];
+// The ResNet's end-to-end runs take about half an hour per backend on 2 cores: opt in.
+const e2eModels = arg('e2e-models', 'mlp,cnn').split(',').filter((m) => models.includes(m as BuiltinModel)) as BuiltinModel[];
+const reps = Number(arg('reps', quick ? '3' : '5'));
+const samples = Number(arg('samples', quick ? '2000' : '10000'));
+const grid = Number(arg('grid', quick ? '11' : '21'));
+const chunk = Number(arg('chunk', '1000'));
+const threads = Number(arg('threads', String(Math.max(2, os.cpus().length))));
+const seed = Number(arg('seed', '1'));
+const outPath = arg('out', 'bench/results/engine.json');
+const BATCHES = [128, 1000];
 
-const L = tfl.layers;
-const MODELS = {
-  mlp: () =>
-    tfl.sequential({
-      layers: [L.flatten({ inputShape: [28, 28, 1] }), L.dense({ units: 128, activation: 'relu' }), L.dense({ units: 10 })],
-    }),
-  cnn: () =>
-    tfl.sequential({
-      layers: [
-        L.conv2d({ inputShape: [28, 28, 1], filters: 8, kernelSize: 3 }),
-        L.batchNormalization({}),
-        L.activation({ activation: 'relu' }),
-        L.maxPooling2d({ poolSize: 2 }),
-        L.flatten(),
-        L.dense({ units: 10 }),
-      ],
-    }),
-};
-
-function subset(d: Dataset, n: number): Dataset {
-  const per = d.sampleShape.reduce((a, b) => a * b, 1);
-  const t = d.targets;
-  return {
-    ...d,
-    spec: `${d.spec}[:${n}]`,
-    n,
-    x: d.x.subarray(0, n * per),
-    targets: t.kind === 'classes' ? { ...t, labels: t.labels.subarray(0, n) } : { ...t, values: t.values.subarray(0, n * t.dim) },
-  };
+type Timing = { ms: number; cpuMs: number; samplesPerSecond: number };
+type Row = Record<string, unknown> & { model: string };
+interface BackendResult {
+  label: string;
+  backend: string;
+  threads: number;
+  rows: Row[];
+  peakRssMiB: number;
+  error?: string;
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
+const tmp = await mkdtemp(join(os.tmpdir(), 'sharpness-bench-'));
+process.once('exit', () => void rm(tmp, { recursive: true, force: true }));
+
+async function runBackend(label: string, backend: string, nThreads: number, e2e: boolean): Promise<BackendResult> {
+  const out = join(tmp, `${label}.json`);
+  // Pure-JavaScript cpu: one ResNet HVP at batch 1000 takes 9 minutes there, so no ResNet.
+  const these = backend === 'cpu' ? models.filter((m) => m !== 'resnet') : models;
+  const args = [
+    '--import=tsx',
+    'bench/engineBackend.ts',
+    ...['--backend', backend, '--threads', String(nThreads), '--out', out],
+    ...['--models', these.join(','), '--batches', BATCHES.join(','), '--reps', String(reps), '--seed', String(seed)],
+    ...['--samples', e2e ? String(samples) : '0', '--grid', String(grid), '--chunk', String(chunk), '--e2e-models', e2eModels.join(',')],
+  ];
+  process.stderr.write(`bench: ${label} ...\n`);
+  const r = spawnSync(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'] });
+  if (r.status !== 0) return { label, backend, threads: nThreads, rows: [], peakRssMiB: NaN, error: `exit ${r.status}` };
+  return { label, ...(JSON.parse(await readFile(out, 'utf8')) as Omit<BackendResult, 'label'>) };
 }
 
-async function time(fn: () => void, repsCount: number): Promise<number> {
-  fn(); // warm-up
-  const ts: number[] = [];
-  for (let i = 0; i < repsCount; i++) {
-    const t0 = performance.now();
-    fn();
-    ts.push(performance.now() - t0);
+/** The python3 that imports torch: the PATH one, else Debian's (a pyenv shim may shadow it). */
+function findTorchPython(): string | null {
+  for (const py of ['python3', '/usr/bin/python3']) {
+    const r = spawnSync(py, ['-c', 'import torch'], { stdio: 'ignore' });
+    if (r.status === 0) return py;
   }
-  return median(ts);
+  return null;
 }
 
-const data = await loadDataset('mnist:train:1000');
-const rows: Record<string, unknown>[] = [];
-for (const backend of backends) {
-  await initEngine({ backend });
-  for (const [name, build] of Object.entries(MODELS)) {
-    const model = build();
-    const row: Record<string, unknown> = { backend, model: name, params: model.countParams() };
-    const r = backend === 'cpu' ? Math.min(reps, 3) : reps;
-    const full = await createModelObjective(model, data, { loss: Loss.ce, batchSize: 1000 });
-    row['fwd1000'] = await time(() => full.loss(full.params), r);
-    for (const n of [128, 1000]) {
-      const o = await createModelObjective(model, subset(data, n), { loss: Loss.ce, batchSize: n });
-      const v = pv.randomNormal(o.shapes, createRng(1));
-      row[`grad${n}`] = await time(() => pv.dispose(o.grad(o.params).grad), r);
-      row[`hvp${n}`] = await time(() => pv.dispose(o.hvp(o.params, v)), r);
-      pv.dispose(v);
-      o.dispose();
+/** Writes data and weights for the PyTorch side; returns the spec path. */
+async function writeTorchSpec(): Promise<string> {
+  await initEngine({ backend: 'cpu' });
+  const n = Math.max(samples, ...BATCHES);
+  const data = await loadDataset(`mnist:train:${n}`);
+  await writeFile(join(tmp, 'x.f32'), data.x);
+  await writeFile(join(tmp, 'y.i32'), (data.targets as { labels: Int32Array }).labels);
+  const specModels: Record<string, unknown> = {};
+  for (const name of models) {
+    const m = buildBuiltinModel(name, data.sampleShape, 10, seed);
+    const manifest: { name: string; shape: number[]; offset: number }[] = [];
+    const values: number[] = [];
+    for (const w of m.weights) {
+      manifest.push({ name: w.originalName, shape: w.shape as number[], offset: values.length });
+      for (const x of w.read().dataSync()) values.push(x);
     }
-    full.dispose();
-    model.dispose();
-    rows.push(row);
-    const f = (k: string) => (row[k] as number).toFixed(1);
-    console.log(
-      `${backend.padEnd(5)} ${name}  fwd1000 ${f('fwd1000')} ms  grad128 ${f('grad128')}  hvp128 ${f('hvp128')}  grad1000 ${f('grad1000')}  hvp1000 ${f('hvp1000')}  hvp/grad@1000 ${((row['hvp1000'] as number) / (row['grad1000'] as number)).toFixed(2)}`,
+    await writeFile(join(tmp, `${name}.f32`), Float32Array.from(values));
+    specModels[name] = { weights: join(tmp, `${name}.f32`), manifest };
+    m.dispose();
+  }
+  const spec = {
+    x: join(tmp, 'x.f32'),
+    y: join(tmp, 'y.i32'),
+    n,
+    sampleShape: data.sampleShape,
+    batches: BATCHES,
+    reps,
+    threads: [...new Set([1, threads])],
+    seed,
+    models: specModels,
+    endToEnd: samples > 0 && e2eModels.length > 0 ? { samples, chunk, tol: 1e-3, maxIter: 100, grid, models: e2eModels } : null,
+  };
+  const path = join(tmp, 'spec.json');
+  await writeFile(path, JSON.stringify(spec));
+  tf.disposeVariables();
+  return path;
+}
+
+// --- run --------------------------------------------------------------------------------
+const results: BackendResult[] = [];
+for (const b of backends) {
+  if (b === 'cpu') results.push(await runBackend('cpu', 'cpu', 1, false));
+  else if (b === 'wasm') results.push(await runBackend('wasm', 'wasm', 1, samples > 0));
+  else if (b === 'wasm-threads') {
+    const r = await runBackend(`wasm-${threads}threads`, 'wasm', threads, samples > 0);
+    if (r.threads > 1) results.push(r);
+    else process.stderr.write(`bench: the threaded wasm build did not start (got ${r.threads} thread); row dropped\n`);
+  } else throw new Error(`bench: unknown backend ${b} (cpu, wasm, wasm-threads)`);
+}
+
+let torch: { torch: string; blas: string | null; runs: Row[]; endToEnd?: Row[]; peakRssMiB: number } | null = null;
+const python = has('no-torch') ? null : findTorchPython();
+if (python) {
+  process.stderr.write(`bench: PyTorch (${python}) ...\n`);
+  const spec = await writeTorchSpec();
+  const r = spawnSync(python, ['bench/pytorch_bench.py', spec], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 });
+  if (r.status === 0) torch = JSON.parse(r.stdout);
+  else process.stderr.write(`bench: bench/pytorch_bench.py failed (exit ${r.status}); no PyTorch column\n`);
+} else if (!has('no-torch')) {
+  process.stderr.write('bench: python3 with torch not found (Debian: apt-get install python3-torch); no PyTorch column\n');
+}
+
+// --- report -----------------------------------------------------------------------------
+const fmtRate = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '-' : x >= 1e4 ? `${(x / 1e3).toFixed(0)}k` : x >= 1e3 ? `${(x / 1e3).toFixed(1)}k` : x.toFixed(0));
+const fmtRatio = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '-' : `${x.toFixed(2)}x`);
+const pad = (s: string, n: number) => s.padEnd(n);
+const lpad = (s: string, n: number) => s.padStart(n);
+const COLS = BATCHES.flatMap((n) => ['fwd', 'grad', 'hvp'].map((w) => `${w}${n}`));
+
+function torchRow(model: string, nThreads: number): Row | undefined {
+  return torch?.runs.find((r) => r['model'] === model && r['threads'] === nThreads);
+}
+
+const lines: string[] = [];
+lines.push(`samples per second (higher is better); ratio rows: our time / PyTorch time at the same thread count (lower is better)`);
+lines.push(`${pad('backend', 16)}${pad('model', 8)}${COLS.map((c) => lpad(c, 10)).join('')}`);
+const ratios: Record<string, Record<string, number>> = {};
+for (const r of results) {
+  if (r.error) {
+    lines.push(`${pad(r.label, 16)}failed: ${r.error}`);
+    continue;
+  }
+  for (const row of r.rows) {
+    lines.push(`${pad(r.label, 16)}${pad(row.model, 8)}${COLS.map((c) => lpad(fmtRate((row[c] as Timing | undefined)?.samplesPerSecond), 10)).join('')}`);
+    const t = torchRow(row.model, r.threads);
+    if (t) {
+      const rs = COLS.map((c) => (row[c] as Timing).ms / 1000 / (t[c] as number));
+      ratios[`${r.label}/${row.model}`] = Object.fromEntries(COLS.map((c, i) => [c, rs[i]!]));
+      lines.push(`${pad('  / PyTorch', 16)}${pad('', 8)}${rs.map((x) => lpad(fmtRatio(x), 10)).join('')}`);
+    }
+  }
+}
+if (torch) {
+  for (const t of torch.runs) {
+    const label = `pytorch x${t['threads']}`;
+    lines.push(`${pad(label, 16)}${pad(t.model, 8)}${COLS.map((c) => lpad(fmtRate(Number(c.replace(/\D/g, '')) / (t[c] as number)), 10)).join('')}`);
+  }
+}
+
+if (samples > 0) {
+  lines.push('');
+  lines.push(`end to end on ${samples} samples (chunks of ${chunk}): hessian --top-k 1 (lanczos; power = PyHessian's), ${grid}x${grid} landscape; seconds`);
+  lines.push(
+    `${pad('backend', 16)}${pad('model', 8)}${['lanczos s', 'HVPs', 'power s', 'HVPs', 'lambda_max', 'plane s', 's/HVP', 'RSS MiB', 'dRSS/100'].map((c) => lpad(c, 11)).join('')}`,
+  );
+  for (const r of results) {
+    for (const row of r.rows) {
+      const e = row['endToEnd'] as Record<string, Record<string, number | null>> | undefined;
+      if (!e) continue;
+      const growth = Math.max(Math.abs(e['lanczos']!['rssGrowthMiBPer100'] ?? 0), Math.abs(e['power']!['rssGrowthMiBPer100'] ?? 0), Math.abs(e['landscape']!['rssGrowthMiBPer100'] ?? 0));
+      lines.push(
+        `${pad(r.label, 16)}${pad(row.model, 8)}${[
+          e['lanczos']!['seconds']!.toFixed(1),
+          String(e['lanczos']!['hvps']),
+          e['power']!['seconds']!.toFixed(1),
+          String(e['power']!['hvps']),
+          e['lanczos']!['lambdaMax']!.toPrecision(5),
+          e['landscape']!['seconds']!.toFixed(1),
+          e['lanczos']!['secondsPerHvp']!.toFixed(2),
+          r.peakRssMiB.toFixed(0),
+          growth.toFixed(1),
+        ]
+          .map((c) => lpad(c, 11))
+          .join('')}`,
+      );
+    }
+  }
+  for (const t of torch?.endToEnd ?? []) {
+    lines.push(
+      `${pad(`pytorch x${t['threads']}`, 16)}${pad(t.model, 8)}${[
+        '-',
+        '-',
+        (t['powerSeconds'] as number).toFixed(1),
+        String(t['powerHvps']),
+        (t['lambdaMax'] as number).toPrecision(5),
+        (t['landscapeSeconds'] as number).toFixed(1),
+        ((t['powerSeconds'] as number) / (t['powerHvps'] as number)).toFixed(2),
+        torch!.peakRssMiB.toFixed(0),
+        '-',
+      ]
+        .map((c) => lpad(c, 11))
+        .join('')}`,
     );
   }
 }
+console.log(lines.join('\n'));
+
 await mkdir('bench/results', { recursive: true });
-await writeFile('bench/results/engine.json', `${JSON.stringify({ date: new Date().toISOString(), tfjs: tf.version_core, rows }, null, 2)}\n`);
-console.log('wrote bench/results/engine.json');
+const doc = {
+  schema: 'sharpness/bench-engine@1',
+  date: new Date().toISOString(),
+  machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, totalMemMiB: Math.round(os.totalmem() / 2 ** 20), loadAverage: os.loadavg() },
+  options: { backends, models, e2eModels, reps, samples, grid, chunk, threads, seed, batches: BATCHES },
+  results,
+  pytorch: torch,
+  ratiosOursOverPytorch: ratios,
+};
+await writeFile(outPath, `${JSON.stringify(doc, null, 2)}\n`);
+console.log(`wrote ${outPath}`);

