@@ -1,8 +1,9 @@
 import { tf, tfl } from '../engine/tf.ts';
 import { InputError } from '../errors.ts';
+import { Loss } from './losses.ts';
 
-type LayerJson = { class_name: string; config: Record<string, unknown> };
-type ModelJson = {
+export type LayerJson = { class_name: string; config: Record<string, unknown> };
+export type ModelJson = {
   class_name: string;
   config: { name?: string; layers: LayerJson[]; output_layers?: unknown[] } & Record<string, unknown>;
 } & Record<string, unknown>;
@@ -16,7 +17,18 @@ export interface AnalysisModel {
   folded: string | null;
 }
 
-function outputLayer(json: ModelJson): LayerJson {
+/** The model's Keras-style topology, deep-copied so it can be edited. */
+export function topologyOf(model: tfl.LayersModel): ModelJson {
+  return JSON.parse(JSON.stringify(model.toJSON(null, false))) as ModelJson;
+}
+
+/** The activation a loss folds into itself. */
+export function foldFor(loss: Loss): 'softmax' | 'sigmoid' | null {
+  return loss === Loss.ce ? 'softmax' : loss === Loss.bce ? 'sigmoid' : null;
+}
+
+/** The single output layer of a topology. */
+export function outputLayer(json: ModelJson): LayerJson {
   const layers = json.config.layers;
   if (json.class_name === 'Sequential') return layers[layers.length - 1]!;
   const outs = json.config.output_layers as [string, number, number][] | undefined;
@@ -29,7 +41,7 @@ function outputLayer(json: ModelJson): LayerJson {
 }
 
 /** Replaces `activation` on the output layer by linear; returns whether it was there. */
-function foldOutputActivation(layer: LayerJson, activation: string): boolean {
+export function foldOutputActivation(layer: LayerJson, activation: string): boolean {
   if (layer.class_name === 'Softmax' && activation === 'softmax') {
     layer.class_name = 'Activation';
     layer.config = { name: layer.config['name'], trainable: layer.config['trainable'] ?? true, activation: 'linear' };
@@ -50,7 +62,7 @@ function foldOutputActivation(layer: LayerJson, activation: string): boolean {
  * The user's model is not touched.
  */
 export async function buildAnalysisModel(model: tfl.LayersModel, fold: 'softmax' | 'sigmoid' | null): Promise<AnalysisModel> {
-  const json = JSON.parse(JSON.stringify(model.toJSON(null, false))) as ModelJson;
+  const json = topologyOf(model);
   let folded: string | null = null;
   if (fold && foldOutputActivation(outputLayer(json), fold)) folded = fold;
   for (const layer of json.config.layers) {

@@ -8,49 +8,10 @@
  */
 import { tf, tfl } from '../engine/tf.ts';
 import type { Rng } from '../engine/rng.ts';
-import { InputError } from '../errors.ts';
-import { Loss } from '../objective/losses.ts';
+import type { Loss } from '../objective/losses.ts';
+import { foldFor, foldOutputActivation, outputLayer, topologyOf } from '../objective/analysisModel.ts';
 
-type LayerJson = { class_name: string; config: Record<string, unknown> };
-export type ModelJson = {
-  class_name: string;
-  config: { name?: string; layers: LayerJson[]; output_layers?: unknown[] } & Record<string, unknown>;
-} & Record<string, unknown>;
-
-/** The model's Keras-style topology, deep-copied. */
-export function topologyOf(model: tfl.LayersModel): ModelJson {
-  return JSON.parse(JSON.stringify(model.toJSON(null, false))) as ModelJson;
-}
-
-function outputLayer(json: ModelJson): LayerJson {
-  const layers = json.config.layers;
-  if (json.class_name === 'Sequential') return layers[layers.length - 1]!;
-  const outs = json.config.output_layers as [string, number, number][] | undefined;
-  if (!outs || outs.length !== 1) {
-    throw new InputError(`model: only single-output models can be trained, this one has ${outs?.length ?? 0} outputs`);
-  }
-  const layer = layers.find((l) => l.config['name'] === outs[0]![0]);
-  if (!layer) throw new InputError(`model: output layer '${outs[0]![0]}' is not among the model's layers`);
-  return layer;
-}
-
-function foldOutputActivation(layer: LayerJson, activation: string): boolean {
-  if (layer.class_name === 'Softmax' && activation === 'softmax') {
-    layer.class_name = 'Activation';
-    layer.config = { name: layer.config['name'], trainable: layer.config['trainable'] ?? true, activation: 'linear' };
-    return true;
-  }
-  if (layer.config['activation'] === activation) {
-    layer.config['activation'] = 'linear';
-    return true;
-  }
-  return false;
-}
-
-/** The activation a loss folds into itself. */
-export function foldFor(loss: Loss): 'softmax' | 'sigmoid' | null {
-  return loss === Loss.ce ? 'softmax' : loss === Loss.bce ? 'sigmoid' : null;
-}
+export { topologyOf, foldFor, type ModelJson } from '../objective/analysisModel.ts';
 
 /** A copy of `model` whose output is logits for `loss` (see module comment), with the same weights. */
 export async function buildTrainingNetwork(model: tfl.LayersModel, loss: Loss): Promise<tfl.LayersModel> {
