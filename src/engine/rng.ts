@@ -6,7 +6,7 @@ import { UsageError } from '../errors.ts';
 
 /**
  * A seeded random source. All randomness in the toolkit flows through one of these
- * (never Math.random), so the same seed gives the same numbers on every backend:
+ * (never the unseeded global source), so the same seed gives the same numbers on every backend:
  * samples are drawn here in JS, then uploaded as tensors.
  */
 export interface Rng {

@@ -215,6 +215,16 @@ function registerBatchNormGradient(): void {
   });
 }
 
+/** The attributes the convolution backprop kernels share. */
+function convAttrs(a: Attrs): { strides: Strides; pad: Pad; dilations: Strides; dimRoundingMode: 'floor' | 'round' | 'ceil' | undefined } {
+  return {
+    strides: a['strides'] as Strides,
+    pad: a['pad'] as Pad,
+    dilations: (a['dilations'] as Strides | undefined) ?? [1, 1],
+    dimRoundingMode: a['dimRoundingMode'] as 'floor' | 'round' | 'ceil' | undefined,
+  };
+}
+
 function registerConvBackpropGradients(): void {
   // dW = Conv2DBackpropFilter(x, dy) is bilinear in (x, dy). Its adjoint w.r.t. x is the
   // transposed convolution of dy by ddW, and w.r.t. dy the convolution of x by ddW.
@@ -244,11 +254,7 @@ function registerConvBackpropGradients(): void {
     inputsToSave: ['x', 'dy'],
     gradFunc: (ddw, saved, attrs) => {
       const [x, dy] = saved as [tf.Tensor4D, tf.Tensor4D];
-      const a = attrs as Attrs;
-      const strides = a['strides'] as Strides;
-      const pad = a['pad'] as Pad;
-      const dilations = (a['dilations'] as Strides | undefined) ?? [1, 1];
-      const dimRoundingMode = a['dimRoundingMode'] as 'floor' | 'round' | 'ceil' | undefined;
+      const { strides, pad, dilations, dimRoundingMode } = convAttrs(attrs as Attrs);
       return {
         x: () =>
           runKernel(
@@ -265,11 +271,7 @@ function registerConvBackpropGradients(): void {
     inputsToSave: ['dy', 'filter'],
     gradFunc: (ddx, saved, attrs) => {
       const [dy, filter] = saved as [tf.Tensor4D, tf.Tensor4D];
-      const a = attrs as Attrs;
-      const strides = a['strides'] as Strides;
-      const pad = a['pad'] as Pad;
-      const dilations = (a['dilations'] as Strides | undefined) ?? [1, 1];
-      const dimRoundingMode = a['dimRoundingMode'] as 'floor' | 'round' | 'ceil' | undefined;
+      const { strides, pad, dilations, dimRoundingMode } = convAttrs(attrs as Attrs);
       return {
         dy: () => tf.depthwiseConv2d(ddx as tf.Tensor4D, filter, strides, pad, 'NHWC', dilations, dimRoundingMode),
         filter: () =>

@@ -37,8 +37,8 @@ export function logSumExp(z: Tensor): Tensor {
 
 /**
  * Softmax cross-entropy from logits, mean over samples. `targets` is either int32 class ids
- * [N] or a float [N, K] distribution (one-hot or soft). Not tf.losses.softmaxCrossEntropy or
- * tf.logSoftmax: their customGrad loses whole blocks of the HVP.
+ * [N] or a float [N, K] distribution (one-hot or soft). Not tfjs's built-in softmax
+ * cross-entropy or log-softmax ops: their customGrad loses whole blocks of the HVP.
  */
 export function crossEntropyFromLogits(logits: Tensor, targets: Tensor): Scalar {
   return tf.tidy(() => {

@@ -34,7 +34,7 @@ export function unseedableNoiseLayers(model: tfl.LayersModel): string[] {
 
 /**
  * Gives every Dropout layer a seed drawn from `rng` for the next forward pass. tfjs's
- * dropout uses Math.random unless its layer has a seed, and then the same mask on every
+ * dropout draws from JavaScript's unseeded global random source unless its layer has a seed, and then the same mask on every
  * call; setting a fresh seed per step makes the masks vary and reproducible.
  */
 export function seedDropout(model: tfl.LayersModel, rng: Rng): void {
