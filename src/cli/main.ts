@@ -33,6 +33,7 @@ export const COMMANDS: readonly CommandFile[] = await Promise.all([
   import('./commands/compare.ts'),
   import('./commands/demo.ts'),
   import('./commands/run.ts'),
+  import('./commands/bench.ts'),
 ]);
 
 const VERSION: string = (
