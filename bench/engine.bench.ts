@@ -20,11 +20,14 @@
  *     [--e2e-models mlp,cnn] [--quick] [--no-torch] [--out bench/results/engine.json]
  *
  * --quick: models mlp,cnn, 3 repetitions, end to end on 2000 samples with an 11 x 11 grid.
+ * Each backend's results and PyTorch's are also kept in bench/results/engine-parts/;
+ * --reuse DIR takes them from there instead of running them again (to redo the table).
  * The cpu backend (pure JavaScript) runs the per-batch timings of the MLP and CNN only (a
  * ResNet HVP at batch 1000 takes 9 minutes there, the end-to-end runs hours). Timings on a
  * shared machine are noisy: the JSON has CPU time too.
  */
 import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -51,6 +54,8 @@ const chunk = Number(arg('chunk', '1000'));
 const threads = Number(arg('threads', String(Math.max(2, os.cpus().length))));
 const seed = Number(arg('seed', '1'));
 const outPath = arg('out', 'bench/results/engine.json');
+const partsDir = 'bench/results/engine-parts';
+const reuse = has('reuse') ? arg('reuse', partsDir) : null;
 const BATCHES = [128, 1000];
 
 type Timing = { ms: number; cpuMs: number; samplesPerSecond: number };
@@ -65,10 +70,22 @@ interface BackendResult {
 }
 
 const tmp = await mkdtemp(join(os.tmpdir(), 'sharpness-bench-'));
-process.once('exit', () => void rm(tmp, { recursive: true, force: true }));
+process.once('exit', () => rmSync(tmp, { recursive: true, force: true }));
+
+async function readJson<T>(path: string): Promise<T | null> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as T;
+  } catch {
+    return null;
+  }
+}
 
 async function runBackend(label: string, backend: string, nThreads: number, e2e: boolean): Promise<BackendResult> {
-  const out = join(tmp, `${label}.json`);
+  const out = join(partsDir, `${label}.json`);
+  if (reuse) {
+    const kept = await readJson<Omit<BackendResult, 'label'>>(join(reuse, `${label}.json`));
+    if (kept) return { label, ...kept };
+  }
   // Pure-JavaScript cpu: one ResNet HVP at batch 1000 takes 9 minutes there, so no ResNet.
   const these = backend === 'cpu' ? models.filter((m) => m !== 'resnet') : models;
   const args = [
@@ -79,9 +96,11 @@ async function runBackend(label: string, backend: string, nThreads: number, e2e:
     ...['--samples', e2e ? String(samples) : '0', '--grid', String(grid), '--chunk', String(chunk), '--e2e-models', e2eModels.join(',')],
   ];
   process.stderr.write(`bench: ${label} ...\n`);
+  await rm(out, { force: true });
   const r = spawnSync(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'] });
-  if (r.status !== 0) return { label, backend, threads: nThreads, rows: [], peakRssMiB: NaN, error: `exit ${r.status}` };
-  return { label, ...(JSON.parse(await readFile(out, 'utf8')) as Omit<BackendResult, 'label'>) };
+  const result = await readJson<Omit<BackendResult, 'label'>>(out);
+  if (r.status !== 0 || !result) return { label, backend, threads: nThreads, rows: [], peakRssMiB: NaN, error: `exit ${r.status ?? r.signal}` };
+  return { label, ...result };
 }
 
 /** The python3 that imports torch: the PATH one, else Debian's (a pyenv shim may shadow it). */
@@ -132,6 +151,7 @@ async function writeTorchSpec(): Promise<string> {
 }
 
 // --- run --------------------------------------------------------------------------------
+await mkdir(partsDir, { recursive: true });
 const results: BackendResult[] = [];
 for (const b of backends) {
   if (b === 'cpu') results.push(await runBackend('cpu', 'cpu', 1, false));
@@ -143,15 +163,18 @@ for (const b of backends) {
   } else throw new Error(`bench: unknown backend ${b} (cpu, wasm, wasm-threads)`);
 }
 
-let torch: { torch: string; blas: string | null; runs: Row[]; endToEnd?: Row[]; peakRssMiB: number } | null = null;
-const python = has('no-torch') ? null : findTorchPython();
+type TorchResult = { torch: string; blas: string | null; runs: Row[]; endToEnd?: Row[]; peakRssMiB: number };
+let torch: TorchResult | null = reuse && !has('no-torch') ? await readJson<TorchResult>(join(reuse, 'pytorch.json')) : null;
+const python = has('no-torch') || torch ? null : findTorchPython();
 if (python) {
   process.stderr.write(`bench: PyTorch (${python}) ...\n`);
   const spec = await writeTorchSpec();
   const r = spawnSync(python, ['bench/pytorch_bench.py', spec], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 });
-  if (r.status === 0) torch = JSON.parse(r.stdout);
-  else process.stderr.write(`bench: bench/pytorch_bench.py failed (exit ${r.status}); no PyTorch column\n`);
-} else if (!has('no-torch')) {
+  if (r.status === 0) {
+    torch = JSON.parse(r.stdout) as TorchResult;
+    await writeFile(join(partsDir, 'pytorch.json'), r.stdout);
+  } else process.stderr.write(`bench: bench/pytorch_bench.py failed (exit ${r.status}); no PyTorch column\n`);
+} else if (!has('no-torch') && !torch) {
   process.stderr.write('bench: python3 with torch not found (Debian: apt-get install python3-torch); no PyTorch column\n');
 }
 
@@ -193,49 +216,50 @@ if (torch) {
 }
 
 if (samples > 0) {
+  const num = (x: unknown, digits = 1) => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(digits) : '-');
   lines.push('');
-  lines.push(`end to end on ${samples} samples (chunks of ${chunk}): hessian --top-k 1 (lanczos; power = PyHessian's), ${grid}x${grid} landscape; seconds`);
   lines.push(
-    `${pad('backend', 16)}${pad('model', 8)}${['lanczos s', 'HVPs', 'power s', 'HVPs', 'lambda_max', 'plane s', 's/HVP', 'RSS MiB', 'dRSS/100'].map((c) => lpad(c, 11)).join('')}`,
+    `end to end on ${samples} samples (chunks of ${chunk}): hessian --top-k 1 (lanczos; power = PyHessian's rule), ${grid}x${grid} landscape plane; ` +
+      'seconds; RSS: peak of the process, and its change over the HVPs (first to last) and over the plane',
   );
+  const heads = ['lanczos s', 'HVPs', 'power s', 'HVPs', 'lambda(L)', 'lambda(P)', 'plane s', 's/HVP', 'peak MiB', 'dRSS HVPs', 'dRSS plane'];
+  lines.push(`${pad('backend', 16)}${pad('model', 8)}${heads.map((c) => lpad(c, 11)).join('')}`);
   for (const r of results) {
     for (const row of r.rows) {
       const e = row['endToEnd'] as Record<string, Record<string, number | null>> | undefined;
       if (!e) continue;
-      const growth = Math.max(Math.abs(e['lanczos']!['rssGrowthMiBPer100'] ?? 0), Math.abs(e['power']!['rssGrowthMiBPer100'] ?? 0), Math.abs(e['landscape']!['rssGrowthMiBPer100'] ?? 0));
-      lines.push(
-        `${pad(r.label, 16)}${pad(row.model, 8)}${[
-          e['lanczos']!['seconds']!.toFixed(1),
-          String(e['lanczos']!['hvps']),
-          e['power']!['seconds']!.toFixed(1),
-          String(e['power']!['hvps']),
-          e['lanczos']!['lambdaMax']!.toPrecision(5),
-          e['landscape']!['seconds']!.toFixed(1),
-          e['lanczos']!['secondsPerHvp']!.toFixed(2),
-          r.peakRssMiB.toFixed(0),
-          growth.toFixed(1),
-        ]
-          .map((c) => lpad(c, 11))
-          .join('')}`,
-      );
+      const [l, p, g] = [e['lanczos']!, e['power']!, e['landscape']!];
+      const cells = [
+        num(l['seconds']),
+        String(l['hvps']),
+        num(p['seconds']),
+        String(p['hvps']),
+        (l['lambdaMax'] as number).toPrecision(5),
+        (p['lambdaMax'] as number).toPrecision(5),
+        num(g['seconds']),
+        num(l['secondsPerHvp'], 2),
+        num(r.peakRssMiB, 0),
+        num((p['rssLastMiB'] ?? NaN) - (l['rssFirstMiB'] ?? NaN), 0),
+        num((g['rssLastMiB'] ?? NaN) - (g['rssFirstMiB'] ?? NaN), 0),
+      ];
+      lines.push(`${pad(r.label, 16)}${pad(row.model, 8)}${cells.map((c) => lpad(c, 11)).join('')}`);
     }
   }
   for (const t of torch?.endToEnd ?? []) {
-    lines.push(
-      `${pad(`pytorch x${t['threads']}`, 16)}${pad(t.model, 8)}${[
-        '-',
-        '-',
-        (t['powerSeconds'] as number).toFixed(1),
-        String(t['powerHvps']),
-        (t['lambdaMax'] as number).toPrecision(5),
-        (t['landscapeSeconds'] as number).toFixed(1),
-        ((t['powerSeconds'] as number) / (t['powerHvps'] as number)).toFixed(2),
-        torch!.peakRssMiB.toFixed(0),
-        '-',
-      ]
-        .map((c) => lpad(c, 11))
-        .join('')}`,
-    );
+    const cells = [
+      '-',
+      '-',
+      num(t['powerSeconds']),
+      String(t['powerHvps']),
+      '-',
+      (t['lambdaMax'] as number).toPrecision(5),
+      num(t['landscapeSeconds']),
+      num((t['powerSeconds'] as number) / (t['powerHvps'] as number), 2),
+      num(torch!.peakRssMiB, 0),
+      '-',
+      '-',
+    ];
+    lines.push(`${pad(`pytorch x${t['threads']}`, 16)}${pad(t.model, 8)}${cells.map((c) => lpad(c, 11)).join('')}`);
   }
 }
 console.log(lines.join('\n'));

@@ -10,7 +10,6 @@
 import { writeFile } from 'node:fs/promises';
 import { tf } from '../src/engine/tf.ts';
 import { initEngine } from '../src/engine/backend.ts';
-import { enableWasmThreads } from '../src/engine/wasmThreads.ts';
 import { loadDataset, type Dataset } from '../src/io/dataset.ts';
 import { buildBuiltinModel, type BuiltinModel } from '../src/models/builtinModels.ts';
 import { createModelObjective } from '../src/objective/modelObjective.ts';
@@ -164,13 +163,7 @@ function landscapeRun(o: Objective) {
   };
 }
 
-let actualThreads = 1;
-if (backend === 'wasm' && threads > 1) {
-  actualThreads = await enableWasmThreads(threads);
-  await initEngine({ backend: 'wasm' });
-} else {
-  actualThreads = (await initEngine({ backend })).threads;
-}
+const actualThreads = (await initEngine({ backend, threads: backend === 'wasm' ? threads : undefined })).threads;
 const data = await loadDataset(`mnist:train:${Math.max(samples, ...batches)}`);
 const rows: Record<string, unknown>[] = [];
 for (const name of models) {
@@ -221,3 +214,5 @@ const result = {
 };
 await writeFile(out, `${JSON.stringify(result, null, 2)}\n`);
 log(`peak RSS ${result.peakRssMiB.toFixed(0)} MiB`);
+// The threaded wasm build's worker threads would keep the process alive.
+process.exit(0);
