@@ -3,6 +3,8 @@ import { tf } from './tf.ts';
 import { EngineError, UsageError } from '../errors.ts';
 import { installSecondOrderGradients } from './secondOrderGradients.ts';
 import { installWasmKernels } from './wasmKernels.ts';
+import { ensureWasmFastKernels } from './wasmFastKernels.ts';
+import { installUnfusedGradientMode } from './unfusedGradientMode.ts';
 
 export { Backend, BACKENDS, isBackend, NATIVE_BACKEND_PACKAGE } from './backendNames.ts';
 import { Backend, BACKENDS, isBackend, NATIVE_BACKEND_PACKAGE, type NativeBackend } from './backendNames.ts';
@@ -138,6 +140,9 @@ export async function initEngine(
       break;
     }
   }
+  // After the backend is loaded: the wasm package's own registrations are final by then.
+  ensureWasmFastKernels();
+  installUnfusedGradientMode();
   const backend = tf.getBackend();
   if (backend === 'tensorflow') threads = opts.threads ?? cpus().length;
   return { requested, backend, device: device ?? backend, threads, tfjsVersion: tf.version_core };
