@@ -7,8 +7,9 @@
  * - end to end on --samples (10,000) in chunks of --chunk (1000): `hessian --top-k 1`
  *   (Lanczos, the default) and the same with `--solver power` (PyHessian's power iteration),
  *   and a --grid x --grid (21 x 21) landscape plane (loss and accuracy at every point);
- * - peak RSS per backend, and RSS after every HVP and grid point (its growth per 100 steps
- *   should be ~0: memory flat in the number of HVPs and points).
+ * - peak RSS per backend, and RSS after every HVP and grid point: the table shows its change
+ *   from the first to the last HVP and over the plane (about 0: memory flat in the number of
+ *   HVPs and points); the JSON has the series' slope too.
  *
  * When Debian's python3-torch imports, bench/pytorch_bench.py runs the same architectures
  * with the same weights on the same data (autograd double-backward HVP, PyHessian's power
@@ -41,7 +42,8 @@ const has = (name: string) => argv.includes(`--${name}`);
 const quick = has('quick');
 const arg = (name: string, dflt: string) => {
   const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1]! : dflt;
+  const v = i >= 0 ? argv[i + 1] : undefined;
+  return v === undefined || v.startsWith('--') ? dflt : v;
 };
 const backends = arg('backends', 'cpu,wasm,wasm-threads').split(',');
 const models = arg('models', quick ? 'mlp,cnn' : 'mlp,cnn,resnet').split(',') as BuiltinModel[];
