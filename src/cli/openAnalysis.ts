@@ -2,7 +2,7 @@ import path from 'node:path';
 import { loadCheckpoint, type Checkpoint } from '../io/checkpoint.ts';
 import { loadDataset, type Dataset } from '../io/dataset.ts';
 import { validateDataForModel } from '../io/validateData.ts';
-import type { CheckpointRef, DataRef, ResultCost, ResultDocument } from '../io/resultDocument.ts';
+import type { CheckpointRef, DataRef, DocumentHeader, ResultCost, ResultDocument } from '../io/resultDocument.ts';
 import { engineRef, makeResultDocument } from '../io/resultDocument.ts';
 import { createModelObjective } from '../objective/modelObjective.ts';
 import { resolveLoss } from '../objective/resolveLoss.ts';
@@ -67,30 +67,74 @@ export function checkOutPath(out: string | undefined, inputs: { dirs?: string[];
 export async function openAnalysis(argv: CommandArgs<AnalysisOptions>, checkpointPath: string): Promise<Analysis> {
   const startedAt = performance.now();
   const engine = await startEngine(argv);
-  const checkpoint = await loadCheckpoint(checkpointPath);
-  checkOutPath(argv.out, { dirs: [checkpoint.dir] });
-  const data = await loadDataset(argv.data, { seed: argv.seed });
-  validateDataForModel(data, checkpoint.model);
-  const loss = resolveLoss(argv.loss, data, checkpoint.model);
-  const objective = await createModelObjective(checkpoint.model, data, {
-    loss,
-    bn: argv.bn,
-    l2: argv.l2,
-    batchSize: argv.batchSize,
-  });
+  const a = await openAnalysisFor({ ...argv, checkpoint: checkpointPath }, { out: argv.out, engine });
+  a.startedAt = startedAt;
+  return a;
+}
+
+/** What an analysis is opened from: serialisable, so a worker thread can open the same one. */
+export interface AnalysisSpec {
+  checkpoint: string;
+  data: string;
+  loss: string;
+  bn: BnMode;
+  l2: number;
+  batchSize: number;
+  /** Seeds the shuffles of data specs that draw a subset. */
+  seed: number;
+}
+
+/**
+ * Loads and validates the checkpoint and data and builds the objective, on an engine that
+ * is already started (the current one unless `engine` is given). Refuses an `out` inside
+ * the checkpoint. Prints nothing.
+ */
+export async function openAnalysisFor(spec: AnalysisSpec, opts: { out?: string | undefined; engine?: EngineInfo } = {}): Promise<Analysis> {
+  const startedAt = performance.now();
+  const engine = opts.engine ?? (await import('../engine/backend.ts')).currentEngineInfo();
+  const checkpoint = await loadCheckpoint(spec.checkpoint);
+  try {
+    checkOutPath(opts.out, { dirs: [checkpoint.dir] });
+    const data = await loadDataset(spec.data, { seed: spec.seed });
+    validateDataForModel(data, checkpoint.model);
+    const loss = resolveLoss(spec.loss, data, checkpoint.model);
+    const objective = await createModelObjective(checkpoint.model, data, {
+      loss,
+      bn: spec.bn,
+      l2: spec.l2,
+      batchSize: spec.batchSize,
+    });
+    return {
+      engine,
+      checkpoint,
+      data,
+      loss,
+      bn: spec.bn,
+      l2: spec.l2,
+      objective,
+      startedAt,
+      dispose() {
+        objective.dispose();
+        checkpoint.model.dispose();
+      },
+    };
+  } catch (e) {
+    checkpoint.model.dispose();
+    throw e;
+  }
+}
+
+/** The header of a measure's document on one checkpoint; `options` are recorded as given. */
+export function analysisHeader(a: Analysis, options: Record<string, unknown>, seed: number): DocumentHeader {
   return {
-    engine,
-    checkpoint,
-    data,
-    loss,
-    bn: argv.bn,
-    l2: argv.l2,
-    objective,
-    startedAt,
-    dispose() {
-      objective.dispose();
-      checkpoint.model.dispose();
-    },
+    options,
+    seed,
+    checkpoint: checkpointRef(a.checkpoint),
+    data: dataRef(a.data),
+    loss: a.loss,
+    bn: a.bn,
+    l2: a.l2,
+    engine: engineRef(a.engine),
   };
 }
 

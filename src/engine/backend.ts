@@ -145,7 +145,15 @@ export async function initEngine(
   installUnfusedGradientMode();
   const backend = tf.getBackend();
   if (backend === 'tensorflow') threads = opts.threads ?? cpus().length;
-  return { requested, backend, device: device ?? backend, threads, tfjsVersion: tf.version_core };
+  current = { requested, backend, device: device ?? backend, threads, tfjsVersion: tf.version_core };
+  return current;
+}
+
+let current: EngineInfo | null = null;
+/** The engine initEngine started last in this thread. */
+export function currentEngineInfo(): EngineInfo {
+  if (!current) throw new EngineError('engine: not started (initEngine must run first)');
+  return current;
 }
 
 /** One line for stderr, e.g. "engine: wasm (1 thread), tfjs 4.22.0". */

@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs/promises';
+import * as fsSync from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '../errors.ts';
 
@@ -61,6 +62,25 @@ export async function writeFileAtomic(file: string, data: FileContents): Promise
     });
   }
   await syncDir(path.dirname(file));
+}
+
+/** writeFileAtomic, synchronously: for the Ctrl-C handler, which must finish before the process exits. */
+export function writeFileAtomicSync(file: string, data: FileContents): void {
+  const tmp = tempName(file, 'int');
+  try {
+    const fd = fsSync.openSync(tmp, 'w', 0o644);
+    try {
+      if (typeof data === 'string') fsSync.writeSync(fd, data);
+      else fsSync.writeSync(fd, data);
+      fsSync.fsyncSync(fd);
+    } finally {
+      fsSync.closeSync(fd);
+    }
+    fsSync.renameSync(tmp, file);
+  } catch (e) {
+    fsSync.rmSync(tmp, { force: true });
+    throw new InputError(`write: cannot write ${file} (${reason(e)})`, { cause: e });
+  }
 }
 
 /** Writes `value` as JSON (2-space indent, trailing newline) to `file` atomically. */

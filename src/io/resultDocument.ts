@@ -45,6 +45,9 @@ export interface ResultDocument<R = unknown> {
   cost: ResultCost;
 }
 
+/** The fields of a result document besides schema, tool, command, result and cost. */
+export type DocumentHeader = Omit<ResultDocument, 'schema' | 'tool' | 'command' | 'result' | 'cost'>;
+
 /** Schema tags are "sharpness/<command>@<major>". */
 export function schemaFor(command: string, major = 1): string {
   return `sharpness/${command}@${major}`;

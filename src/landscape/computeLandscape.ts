@@ -6,6 +6,7 @@
 import type { Landscape } from './createLandscape.ts';
 import type { ItemRecord } from './landscapeTypes.ts';
 import { pickValues } from './assembleLandscape.ts';
+import { progressLine as progressLineOf } from '../parallel/progressLine.ts';
 
 export interface ComputeItemsOptions {
   /** Called after each item with its record and how many of `indices` are done. */
@@ -27,20 +28,9 @@ export async function computeItems(landscape: Landscape, indices: readonly numbe
   return out;
 }
 
-/** "mm:ss" or "h:mm:ss". */
-export function formatDuration(seconds: number): string {
-  const s = Math.max(0, Math.round(seconds));
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const ss = String(s % 60).padStart(2, '0');
-  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
-}
+export { formatDuration } from '../parallel/progressLine.ts';
 
 /** A progress line: 'landscape: 120/441 points (27%), 0.21 s each, ETA 1:07'; the last says how long it took. */
 export function progressLine(done: number, total: number, elapsedSeconds: number, what = 'points'): string {
-  const per = done > 0 ? elapsedSeconds / done : 0;
-  if (done >= total) return `landscape: ${done}/${total} ${what} in ${formatDuration(elapsedSeconds)} (${per.toPrecision(2)} s each)`;
-  const pct = total > 0 ? Math.floor((100 * done) / total) : 100;
-  const eta = done > 0 ? `, ${per.toPrecision(2)} s each, ETA ${formatDuration(per * (total - done))}` : '';
-  return `landscape: ${done}/${total} ${what} (${pct}%)${eta}`;
+  return progressLineOf('landscape', done, total, elapsedSeconds, what);
 }

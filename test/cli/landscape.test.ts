@@ -77,7 +77,8 @@ function runAndStop(args: string[], progress: string, signal: NodeJS.Signals, mi
 test('killed with SIGKILL midway and rerun: the same document as an uninterrupted run', async (t) => {
   const out = path.join(dir, 'killed.json');
   const progress = `${out}.partial.json`;
-  const killed = await runAndStop([...plane(), '--out', out], progress, 'SIGKILL');
+  // Killed while two worker threads compute; resumed on one.
+  const killed = await runAndStop([...plane(), '--out', out, '--workers', '2'], progress, 'SIGKILL');
   t.is(killed.signal, 'SIGKILL', `the run ended before it could be killed: ${killed.stderr}`);
   t.false(existsSync(out), 'no result file yet');
   const saved = (JSON.parse(readFileSync(progress, 'utf8')) as { items: unknown[] }).items.length;
@@ -93,6 +94,19 @@ test('killed with SIGKILL midway and rerun: the same document as an uninterrupte
   t.is(third.status, 0, third.stderr);
   t.regex(third.stderr, /already holds this landscape; nothing to compute/);
   t.is(JSON.parse(third.stdout).result.fingerprint, JSON.parse(readFileSync(full, 'utf8')).result.fingerprint);
+});
+
+test('--workers 2 and --workers 3 give the document of one thread, byte for byte', async (t) => {
+  for (const workers of ['2', '3']) {
+    const out = path.join(dir, `workers${workers}.json`);
+    const r = await sharpness([...plane(), '--out', out, '--workers', workers]);
+    t.is(r.status, 0, r.stderr);
+    t.regex(r.stderr, new RegExp(`landscape: ${ITEMS} items on ${workers} worker threads`));
+    t.is(canonicalText(out), canonicalText(full));
+  }
+  const bad = await sharpness([...plane(), '--workers', '0']);
+  t.is(bad.status, 2);
+  t.regex(bad.stderr, /^sharpness: --workers must be an integer >= 1 \(worker threads\), got 0$/m);
 });
 
 test('Ctrl-C says where the partial results are and exits 130; another landscape refuses them; the same command resumes', async (t) => {

@@ -10,10 +10,18 @@ export interface Run {
   stderr: string;
 }
 
+/**
+ * The environment of a CLI run in tests: one worker thread unless a test asks for more
+ * (ava already runs test files side by side on every core).
+ */
+export function testEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return { ...process.env, SHARPNESS_WORKERS: process.env['SHARPNESS_WORKERS'] ?? '1', ...extra };
+}
+
 /** Runs `node bin/sharpness.js ...args` the way a user would; kills it after `timeoutMs`. */
-export function sharpness(args: string[], opts: { timeoutMs?: number; cwd?: string } = {}): Promise<Run> {
+export function sharpness(args: string[], opts: { timeoutMs?: number; cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd ?? ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd ?? ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: testEnv(opts.env) });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));

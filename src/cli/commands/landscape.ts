@@ -14,6 +14,7 @@ import type { Argv } from 'yargs';
 import type { CommandArgs } from '../command.ts';
 import type { GlobalOptions } from '../globalOptions.ts';
 import { withAnalysisOptions, type AnalysisOptions } from '../analysisOptions.ts';
+import { withItemOptions, type ItemOptions } from '../itemOptions.ts';
 import { note, printResult } from '../output.ts';
 import { NORMS } from '../../directions/normalizeDirection.ts';
 import { LANDSCAPE_DEFAULTS } from '../../landscape/landscapeOptions.ts';
@@ -23,7 +24,7 @@ import { UsageError } from '../../errors.ts';
 export const command = 'landscape <checkpoint>';
 export const describe = 'loss and error along random rays, the line through two solutions, or a plane (through three, or random)';
 
-interface LandscapeCliOptions extends Omit<AnalysisOptions, 'bn'> {
+interface LandscapeCliOptions extends Omit<AnalysisOptions, 'bn'>, ItemOptions {
   checkpoint: string;
   bn: string;
   evalData: string | undefined;
@@ -34,15 +35,13 @@ interface LandscapeCliOptions extends Omit<AnalysisOptions, 'bn'> {
   range: string | undefined;
   norm: string | undefined;
   ignore: string | undefined;
-  shard: string | undefined;
-  saveInterval: number;
 }
 
 const GROUP = 'Landscape:';
 
 export function builder(y: Argv<GlobalOptions>): Argv<GlobalOptions & LandscapeCliOptions> {
   return (
-    withAnalysisOptions(y.positional('checkpoint', { describe: 'checkpoint directory (the solution, or the first of a line or plane)', type: 'string', demandOption: true }))
+    withAnalysisOptions(withItemOptions(y).positional('checkpoint', { describe: 'checkpoint directory (the solution, or the first of a line or plane)', type: 'string', demandOption: true }))
       // Adds 'recompute' to --bn's choices (yargs appends choices).
       .option('bn', {
         describe: 'BatchNorm statistics: eval = running (interpolated along lines and planes), train = per chunk, recompute = recomputed from --data at every point',
@@ -60,9 +59,7 @@ export function builder(y: Argv<GlobalOptions>): Argv<GlobalOptions & LandscapeC
       })
       .option('norm', { describe: 'random directions: filter (Li et al., default), layer, or none (unit Euclidean)', choices: NORMS })
       .option('ignore', { describe: 'random directions leave out bias,bn (default bias,bn with filter/layer, none with none)', type: 'string', requiresArg: true })
-      .option('shard', { describe: 'compute shard k of n (items i with i % n = k-1) into a shard for `sharpness merge`', type: 'string', requiresArg: true })
-      .option('save-interval', { describe: 'seconds between progress saves', type: 'number', default: LANDSCAPE_DEFAULTS.saveInterval, hidden: true })
-      .group(['rays', 'to', 'plane', 'random-plane', 'range', 'norm', 'ignore', 'eval-data', 'shard'], GROUP)
+      .group(['rays', 'to', 'plane', 'random-plane', 'range', 'norm', 'ignore', 'eval-data'], GROUP)
       .example('$0 landscape runs/sgd --data mnist:train:2000 --eval-data mnist:test --rays 10 --out rays.json', 'ten random rays')
       .example('$0 landscape runs/swa --to runs/sgd --data mnist:train:2000 --eval-data mnist:test --out line.json', 'the SWA-SGD line')
       .example('$0 landscape runs/fge1 --plane runs/fge2,runs/swa --data mnist:train:2000 --out plane.json', 'the plane through three solutions')
@@ -86,27 +83,6 @@ function readJsonIfExists(file: string): { text: string } | null {
   }
 }
 
-/** Atomic and synchronous (usable from the Ctrl-C handler): temp file, fsync, rename. */
-function writeFileAtomicSync(file: string, text: string): void {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.int-${process.pid}`);
-  const fd = fs.openSync(tmp, 'w', 0o644);
-  try {
-    fs.writeSync(fd, text);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, file);
-}
-
-function uniqueLabels(dirs: readonly string[], methods: readonly (string | undefined)[]): string[] {
-  const pick = (xs: (string | undefined)[]) => xs.every((x) => x !== undefined) && new Set(xs).size === xs.length;
-  if (pick([...methods])) return methods as string[];
-  const bases = dirs.map((d) => path.basename(path.resolve(d)));
-  if (pick(bases)) return bases;
-  return bases.map((b, k) => `${b}#${k + 1}`);
-}
-
 export async function handler(argv: CommandArgs<LandscapeCliOptions>): Promise<void> {
   const startedAt = performance.now();
   const { resolveLandscapeSpec, parseShard, shardIndices } = await import('../../landscape/landscapeOptions.ts');
@@ -128,6 +104,7 @@ export async function handler(argv: CommandArgs<LandscapeCliOptions>): Promise<v
     seed: argv.seed,
   });
   const shard = parseShard(argv.shard);
+  if (argv.workers !== undefined) (await import('../../parallel/WorkerPool.ts')).parseWorkers(argv.workers);
   if (shard && argv.out === undefined) throw new UsageError('landscape: --shard needs --out (the shard document for `sharpness merge`)');
   if (argv.out !== undefined && !fs.existsSync(path.dirname(path.resolve(argv.out)))) {
     throw new UsageError(`landscape: the directory of --out ${argv.out} does not exist; create it first`);
@@ -137,47 +114,24 @@ export async function handler(argv: CommandArgs<LandscapeCliOptions>): Promise<v
   }
 
   const { startEngine } = await import('../output.ts');
-  const { loadCheckpoint } = await import('../../io/checkpoint.ts');
-  const { loadDataset } = await import('../../io/dataset.ts');
-  const { validateDataForModel } = await import('../../io/validateData.ts');
-  const { resolveLoss } = await import('../../objective/resolveLoss.ts');
   const { checkOutPath, checkpointRef, dataRef } = await import('../openAnalysis.ts');
   const { engineRef } = await import('../../io/resultDocument.ts');
-  const { writeFileAtomic } = await import('../../io/atomicWrite.ts');
+  const { writeFileAtomic, writeFileAtomicSync } = await import('../../io/atomicWrite.ts');
   const { writeResultDocument } = await import('../../io/resultDocument.ts');
   const { VERSION } = await import('../../version.ts');
-  const { createLandscape } = await import('../../landscape/createLandscape.ts');
   const { assembleLandscape } = await import('../../landscape/assembleLandscape.ts');
   const { computeItems, progressLine } = await import('../../landscape/computeLandscape.ts');
+  const { computeInWorkers } = await import('../../parallel/WorkerPool.ts');
+  const { resolveWorkers, workerBackend } = await import('../itemCommand.ts');
   const { landscapeIdentity, landscapeFingerprint } = await import('../../landscape/landscapeFingerprint.ts');
   const doc = await import('../../landscape/landscapeDocument.ts');
   const { formatLandscape } = await import('../../landscape/formatLandscape.ts');
-  const { recomputeBatchNormInPlace } = await import('../../training/recomputeBatchNorm.ts');
 
   const engine = await startEngine(argv);
-  const loaded = [];
-  try {
-    for (const p of spec.checkpoints) loaded.push(await loadCheckpoint(p));
-    checkOutPath(argv.out, { dirs: loaded.map((c) => c.dir) });
-    const model = loaded[0]!.model;
-    const data = await loadDataset(spec.data, { seed: spec.seed });
-    validateDataForModel(data, model);
-    const evalData = spec.evalData !== undefined ? await loadDataset(spec.evalData, { seed: spec.seed }) : null;
-    if (evalData) validateDataForModel(evalData, model);
-    const loss = resolveLoss(spec.loss, data, model);
-    if (evalData) resolveLoss(loss, evalData, model);
-    const labels = uniqueLabels(
-      loaded.map((c) => c.dir),
-      loaded.map((c) => c.sidecar?.method),
-    );
-    const landscape = await createLandscape({
-      spec,
-      checkpoints: loaded.map((c, k) => ({ model: c.model, label: labels[k]!, path: c.dir, sha256: c.sha256 })),
-      data,
-      evalData,
-      loss,
-      recomputeBatchNorm: recomputeBatchNormInPlace,
-    });
+  const { openLandscape } = await import('../jobs/landscapeJob.ts');
+  const opened = await openLandscape(spec, (checkpoints) => checkOutPath(argv.out, { dirs: checkpoints.map((c) => c.dir) }));
+  const { checkpoints: loaded, data, evalData, loss, landscape } = opened;
+  {
     try {
       const frame = landscape.frame;
       const identity = landscapeIdentity({
@@ -274,21 +228,36 @@ export async function handler(argv: CommandArgs<LandscapeCliOptions>): Promise<v
       });
       try {
         note(argv, `landscape: ${frame.kind}, ${frame.itemCount} items (${frame.pointCount} grid points + ${frame.itemCount - frame.pointCount} checkpoint${frame.itemCount - frame.pointCount === 1 ? '' : 's'})${shard ? `, shard ${shard.k}/${shard.n}: ${selection.length}` : ''}, evaluated by ${landscape.mode}`);
-        await computeItems(landscape, todo, {
-          onItem: async (record, n, total) => {
-            done.set(record.i, record);
-            const now = performance.now();
-            if (progressPath && n < total && now - lastSave >= argv.saveInterval * 1000) {
-              await writeFileAtomic(progressPath, progressText());
-              savedCount = done.size;
-              lastSave = performance.now();
-            }
-            if (n === total || now - lastNote > 2000) {
-              lastNote = now;
-              note(argv, progressLine(n, total, (now - runStart) / 1000, what));
-            }
-          },
-        });
+        const onItem = async (record: import('../../landscape/landscapeTypes.ts').ItemRecord, n: number, total: number) => {
+          done.set(record.i, record);
+          const now = performance.now();
+          if (progressPath && n < total && now - lastSave >= argv.saveInterval * 1000) {
+            await writeFileAtomic(progressPath, progressText());
+            savedCount = done.size;
+            lastSave = performance.now();
+          }
+          if (n === total || now - lastNote > 2000) {
+            lastNote = now;
+            note(argv, progressLine(n, total, (now - runStart) / 1000, what));
+          }
+        };
+        const threads = Math.min(resolveWorkers(argv.workers, engine), todo.length);
+        if (threads > 1) {
+          note(argv, `landscape: ${todo.length} ${what} on ${threads} worker threads`);
+          let n = 0;
+          await computeInWorkers(
+            {
+              workers: threads,
+              module: new URL('../jobs/landscapeJob.ts', import.meta.url).href,
+              description: spec,
+              engine: { backend: workerBackend(engine), ...(argv.threads !== undefined ? { threads: argv.threads } : {}) },
+            },
+            todo,
+            (_i, record: import('../../landscape/landscapeTypes.ts').ItemRecord) => onItem(record, ++n, todo.length),
+          );
+        } else {
+          await computeItems(landscape, todo, { onItem });
+        }
       } finally {
         removeInterrupt();
       }
@@ -299,9 +268,7 @@ export async function handler(argv: CommandArgs<LandscapeCliOptions>): Promise<v
       }
       printResult(argv, result, () => summary(result));
     } finally {
-      landscape.dispose();
+      opened.dispose();
     }
-  } finally {
-    for (const c of loaded) c.model.dispose();
   }
 }

@@ -45,26 +45,35 @@ export async function handler(argv: CommandArgs<MergeCliOptions>): Promise<void>
   if (files.length === 0) throw new UsageError('merge: give the shard documents to combine');
   const { checkOutPath } = await import('../openAnalysis.ts');
   checkOutPath(argv.out, { files });
-  const { LANDSCAPE_SHARD_SCHEMA, parseShardDocument } = await import('../../landscape/landscapeDocument.ts');
+  const { LANDSCAPE_SHARD_SCHEMA, parseShardDocument: parseLandscapeShard } = await import('../../landscape/landscapeDocument.ts');
   const { mergeLandscapeShards } = await import('../../landscape/mergeLandscapeShards.ts');
   const { formatLandscape } = await import('../../landscape/formatLandscape.ts');
   const { writeResultDocument } = await import('../../io/resultDocument.ts');
   const parsed = await Promise.all(files.map(async (f) => ({ name: f, value: await readJson(f) })));
+  const { shardCommandOf, parseShardDocument, mergeShards } = await import('../../parallel/itemDocuments.ts');
+  const { JOB_MODULES } = await import('../jobs/jobModules.ts');
   const schema = (v: unknown) => (typeof v === 'object' && v !== null ? (v as { schema?: unknown }).schema : undefined);
-  const schemas = new Set(parsed.map((p) => String(schema(p.value))));
-  // One merger per kind of shard; landscapes are the first.
-  const mergers: Record<string, () => { doc: import('../../io/resultDocument.ts').ResultDocument; text: () => string }> = {
-    [LANDSCAPE_SHARD_SCHEMA]: () => {
-      const doc = mergeLandscapeShards(parsed.map((p) => ({ name: p.name, doc: parseShardDocument(p.value, p.name) })));
-      return { doc, text: () => formatLandscape(doc.result) };
-    },
-  };
-  const bad = parsed.find((p) => mergers[String(schema(p.value))] === undefined);
+  const kindOf = (v: unknown) => (schema(v) === LANDSCAPE_SHARD_SCHEMA ? 'landscape' : shardCommandOf(v));
+  const bad = parsed.find((p) => {
+    const k = kindOf(p.value);
+    return k === null || (k !== 'landscape' && JOB_MODULES[k] === undefined);
+  });
   if (bad) {
-    throw new InputError(`merge: ${bad.name} is not a shard document (schema ${String(schema(bad.value))}; known: ${Object.keys(mergers).join(', ')})`);
+    const known = ['landscape', ...Object.keys(JOB_MODULES)].map((c) => `${c}-shard`).join(', ');
+    throw new InputError(`merge: ${bad.name} is not a shard document (schema ${String(schema(bad.value))}; known: ${known})`);
   }
-  if (schemas.size > 1) throw new InputError(`merge: the files are shards of different kinds (${[...schemas].join(', ')})`);
-  const merged = mergers[[...schemas][0]!]!();
+  const kinds = new Set(parsed.map((p) => kindOf(p.value)!));
+  if (kinds.size > 1) throw new InputError(`merge: the files are shards of different commands (${[...kinds].join(', ')})`);
+  const kind = [...kinds][0]!;
+  let merged: { doc: import('../../io/resultDocument.ts').ResultDocument; text: () => string };
+  if (kind === 'landscape') {
+    const doc = mergeLandscapeShards(parsed.map((p) => ({ name: p.name, doc: parseLandscapeShard(p.value, p.name) })));
+    merged = { doc, text: () => formatLandscape(doc.result) };
+  } else {
+    const module = (await import(JOB_MODULES[kind]!)) as import('../../parallel/ItemJob.ts').JobModule;
+    const doc = mergeShards(parsed.map((p) => ({ name: p.name, doc: parseShardDocument(p.value, p.name, module) })), module);
+    merged = { doc, text: () => module.format(doc.result) };
+  }
   if (argv.out !== undefined) {
     await writeResultDocument(argv.out, merged.doc);
     note(argv, `merge: ${files.length} shard${files.length === 1 ? '' : 's'} combined into ${argv.out}`);

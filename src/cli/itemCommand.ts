@@ -1,0 +1,231 @@
+/**
+ * Runs a command whose work is independent items (parallel/ItemJob.ts): the one place that
+ * does, for every such command, what a long run needs:
+ * - --shard k/n computes the items i with i % n === k - 1 into a shard document, which
+ *   `sharpness merge` combines with the others into the result of a single run;
+ * - --workers N computes items on N worker threads (same values, bit for bit);
+ * - with --out, finished items go to OUT.partial.json (atomically, every --save-interval
+ *   seconds and on Ctrl-C); rerunning the same command resumes from it and writes the same
+ *   result as an uninterrupted run; an --out that already holds this shard is kept.
+ */
+import * as fs from 'node:fs';
+import path from 'node:path';
+import type { CommandArgs } from './command.ts';
+import type { ItemOptions } from './itemOptions.ts';
+import { note, printResult, startEngine } from './output.ts';
+import { checkOutPath } from './openAnalysis.ts';
+import { onInterrupt } from './interrupt.ts';
+import { UsageError } from '../errors.ts';
+import { writeFileAtomic, writeFileAtomicSync } from '../io/atomicWrite.ts';
+import { writeResultDocument, type ResultDocument } from '../io/resultDocument.ts';
+import { Backend } from '../engine/backendNames.ts';
+import type { EngineInfo } from '../engine/backend.ts';
+import type { JobModule } from '../parallel/ItemJob.ts';
+import { parseShard, shardIndices } from '../parallel/shard.ts';
+import { computeInWorkers, defaultWorkers, parseWorkers } from '../parallel/WorkerPool.ts';
+import { progressLine } from '../parallel/progressLine.ts';
+import * as docs from '../parallel/itemDocuments.ts';
+
+export interface ItemCommandSpec<D> {
+  command: string;
+  /** URL of the JobModule (new URL('./jobs/xJob.ts', import.meta.url).href). */
+  module: string;
+  /** Everything the job depends on, as JSON: a worker thread opens the same job from it. */
+  description: D;
+  /** Said after the result is printed (e.g. a convergence warning), from the result. */
+  afterResult?: (result: unknown) => string | undefined;
+}
+
+/** Where a run with --out keeps its partial results. */
+export function progressPathFor(out: string): string {
+  return `${out}.partial.json`;
+}
+
+function readIfExists(file: string, command: string): string | null {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new UsageError(`${command}: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+}
+
+/** The --backend a worker thread starts to get the engine this thread runs. */
+export function workerBackend(engine: EngineInfo): Backend {
+  if (engine.device === 'tensorflow-gpu') return Backend.tensorflowGpu;
+  if (engine.backend === 'tensorflow') return Backend.tensorflow;
+  return engine.backend === 'cpu' ? Backend.cpu : Backend.wasm;
+}
+
+/**
+ * --workers, or its default: the cores for wasm and cpu; 1 for the tensorflow backends,
+ * which use every core (or the GPU) from one thread.
+ */
+export function resolveWorkers(value: unknown, engine: EngineInfo): number {
+  if (value !== undefined) return parseWorkers(value);
+  return engine.backend === 'tensorflow' ? 1 : defaultWorkers();
+}
+
+export async function runItemCommand<D>(argv: CommandArgs<ItemOptions>, spec: ItemCommandSpec<D>): Promise<void> {
+  const { command } = spec;
+  const startedAt = performance.now();
+  const shard = parseShard(argv.shard, command);
+  if (argv.workers !== undefined) parseWorkers(argv.workers);
+  if (shard && argv.out === undefined) throw new UsageError(`${command}: --shard needs --out (the shard document for \`sharpness merge\`)`);
+  if (argv.out !== undefined && !fs.existsSync(path.dirname(path.resolve(argv.out)))) {
+    throw new UsageError(`${command}: the directory of --out ${argv.out} does not exist; create it first`);
+  }
+  if (typeof argv.saveInterval !== 'number' || !(argv.saveInterval >= 0)) {
+    throw new UsageError(`${command}: --save-interval must be a number >= 0, got ${String(argv.saveInterval)}`);
+  }
+  const engine = await startEngine(argv);
+  const module = (await import(spec.module)) as JobModule<D>;
+  const job = await module.openJob(spec.description);
+  try {
+    const inputs = [job.header.checkpoint, ...(job.header.checkpoints ?? [])].filter((c) => c !== undefined).map((c) => c.path);
+    checkOutPath(argv.out, { dirs: inputs });
+    const workers = resolveWorkers(argv.workers, engine);
+    const fingerprint = docs.fingerprintOf(job.identity);
+    const selection = shardIndices(job.itemCount, shard);
+    const what = shard ? `${job.itemNoun} of shard ${shard.k}/${shard.n}` : job.itemNoun;
+    const ordered = (done: Map<number, unknown>) => [...done.entries()].sort((a, b) => a[0] - b[0]);
+
+    const finish = (done: Map<number, unknown>, seconds: number): ResultDocument => {
+      const entries = ordered(done);
+      if (shard) {
+        const result: docs.ShardResult = {
+          fingerprint,
+          identity: job.identity,
+          description: spec.description,
+          shard,
+          itemCount: job.itemCount,
+          items: entries.map(([i, record]) => ({ i, record })),
+        };
+        return docs.shardDocument(command, job.header, module, result, seconds);
+      }
+      return docs.resultDocument(command, job.header, module, spec.description, entries.map(([, r]) => r), seconds);
+    };
+    const show = (doc: ResultDocument) => {
+      if (shard) {
+        printResult(argv, doc, `${command}: shard ${shard.k}/${shard.n}: ${selection.length} of ${job.itemCount} ${job.itemNoun}, written to ${argv.out}; combine the shards with 'sharpness merge'`);
+        return;
+      }
+      printResult(argv, doc, () => module.format(doc.result));
+      const after = spec.afterResult?.(doc.result);
+      if (after) note(argv, after);
+    };
+
+    // This very shard, already finished: nothing to compute.
+    const progressPath = argv.out !== undefined ? progressPathFor(argv.out) : undefined;
+    if (argv.out !== undefined) {
+      const text = readIfExists(argv.out, command);
+      if (text !== null) {
+        const existing = sameShard(text, fingerprint, shard, command, module);
+        if (existing) {
+          note(argv, `${command}: ${argv.out} already holds this result; nothing to compute`);
+          if (progressPath) fs.rmSync(progressPath, { force: true });
+          show(existing);
+          return;
+        }
+      }
+    }
+
+    // Resume from the progress file.
+    const done = new Map<number, unknown>();
+    let priorSeconds = 0;
+    if (progressPath) {
+      const text = readIfExists(progressPath, command);
+      if (text !== null) {
+        const p = docs.parseProgress(command, text, progressPath, job.identity, job.itemCount, module);
+        const wanted = new Set(selection);
+        for (const e of p.items) if (wanted.has(e.i)) done.set(e.i, e.record);
+        priorSeconds = p.seconds;
+        note(argv, `${command}: resuming from ${progressPath}: ${done.size} of ${selection.length} ${what} done`);
+      }
+    }
+    const todo = selection.filter((i) => !done.has(i));
+    const secondsSoFar = () => priorSeconds + (performance.now() - startedAt) / 1000;
+    const progressText = () =>
+      `${JSON.stringify(docs.makeProgress(command, fingerprint, job.identity, job.itemCount, secondsSoFar(), ordered(done).map(([i, record]) => ({ i, record }))))}\n`;
+    let savedCount = done.size;
+    let lastSave = performance.now();
+    let lastNote = performance.now();
+    const runStart = performance.now();
+    let n = 0;
+    const onRecord = async (i: number, record: unknown) => {
+      done.set(i, record);
+      n++;
+      const now = performance.now();
+      if (progressPath && n < todo.length && now - lastSave >= argv.saveInterval * 1000) {
+        await writeFileAtomic(progressPath, progressText());
+        savedCount = done.size;
+        lastSave = performance.now();
+      }
+      if (n === todo.length || now - lastNote > 2000) {
+        lastNote = now;
+        note(argv, progressLine(command, n, todo.length, (now - runStart) / 1000, what));
+      }
+    };
+    const removeInterrupt = onInterrupt(() => {
+      if (!progressPath) return `no partial results kept: run with --out to be able to resume`;
+      try {
+        writeFileAtomicSync(progressPath, progressText());
+        savedCount = done.size;
+      } catch (e) {
+        return `partial results: ${progressPath} (${savedCount} of ${selection.length} ${what}; the last could not be saved: ${(e as Error).message}); rerun the same command to resume`;
+      }
+      return `partial results: ${progressPath} (${savedCount} of ${selection.length} ${what}); rerun the same command to resume`;
+    });
+    try {
+      const threads = Math.min(workers, todo.length);
+      if (todo.length > 0) {
+        note(argv, `${command}: ${todo.length} ${what} to compute${threads > 1 ? ` on ${threads} worker threads` : ''}`);
+      }
+      if (threads > 1) {
+        const backend = workerBackend(engine);
+        await computeInWorkers(
+          { workers: threads, module: spec.module, description: spec.description, engine: { backend, ...(argv.threads !== undefined ? { threads: argv.threads } : {}) } },
+          todo,
+          onRecord,
+        );
+      } else {
+        for (const i of todo) {
+          await onRecord(i, await job.compute(i));
+          // Lets Ctrl-C be handled between items.
+          await new Promise<void>((resolve) => setImmediate(resolve));
+        }
+      }
+    } finally {
+      removeInterrupt();
+    }
+    const doc = finish(done, secondsSoFar());
+    if (argv.out !== undefined) {
+      await writeResultDocument(argv.out, doc);
+      if (progressPath) fs.rmSync(progressPath, { force: true });
+    }
+    show(doc);
+  } finally {
+    job.dispose();
+  }
+}
+
+/**
+ * The shard already at --out when it is this very shard, else null. (A result document
+ * keeps no fingerprint, so a finished result is recomputed, not trusted.)
+ */
+function sameShard(text: string, fingerprint: string, shard: { k: number; n: number } | undefined, command: string, module: JobModule): ResultDocument | null {
+  if (!shard) return null;
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (docs.shardCommandOf(v) !== command) return null;
+  try {
+    const d = docs.parseShardDocument(v, 'the existing --out', module);
+    return d.result.fingerprint === fingerprint && d.result.shard.k === shard.k && d.result.shard.n === shard.n ? d : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * A computation made of independent items (landscape points, volume directions, Hutchinson
+ * probes, SLQ runs, ball restarts and samples): item i depends only on the job's inputs and
+ * on i (per-item random streams), never on which process computed it or in which order. That
+ * is what lets one run be split into shards (`--shard k/n`), across worker threads
+ * (`--workers N`) and over interruptions (progress files), and still give the same bytes.
+ */
+
+import type { DocumentHeader } from '../io/resultDocument.ts';
+
+/** A job opened in one process (the main one or a worker thread). */
+export interface ItemJob<R> {
+  /** The fields of its result document besides schema, tool, command, result and cost. */
+  readonly header: DocumentHeader;
+  /** The command it belongs to ('volume', 'hessian', 'ball', 'landscape'); names files and messages. */
+  readonly command: string;
+  /** How many items; their indices are 0 .. itemCount - 1. */
+  readonly itemCount: number;
+  /** What the items are called in progress lines ('directions', 'probes and runs'). */
+  readonly itemNoun: string;
+  /**
+   * Everything the items' values depend on, as JSON (hashes of checkpoints and data,
+   * resolved options, seed, tool version, backend): two jobs with equal identity compute
+   * equal items, so their partial results may be combined.
+   */
+  readonly identity: unknown;
+  /** Item i's record: JSON-safe (finite numbers, null, strings, arrays, plain objects). */
+  compute(i: number): Promise<R> | R;
+  /** Frees what the job holds (model, data, tensors). */
+  dispose(): void;
+}
+
+/**
+ * A module that rebuilds a job from its description, in the main process and in each worker
+ * thread. It lives at the command-line edge (src/cli/jobs/) because opening loads files.
+ */
+export interface JobModule<D = unknown, R = unknown, Res = unknown> {
+  /** Loads what the job needs (the engine is already started) and returns it. */
+  openJob(description: D): Promise<ItemJob<R>>;
+  /** Checks a record read back from a progress file or shard (throws InputError naming `where`). */
+  checkRecord(value: unknown, i: number, where: string): R;
+  /** Pure: the command's result from the description and every record, in index order. */
+  assemble(description: D, records: readonly R[]): Res;
+  /** Loss evaluations, gradients and HVPs that computing this record cost. */
+  recordCost(record: R): { lossEvaluations: number; gradients: number; hvps: number };
+  /** What the job costs besides its items, once per result (e.g. the loss at w). */
+  setupCost(description: D): { lossEvaluations: number; gradients: number; hvps: number };
+  /** The one-paragraph summary printed without --json. */
+  format(result: Res): string;
+}
+
+/** What a worker thread needs of a job module: the items, not the documents. */
+export interface WorkerJobModule {
+  openJob(description: unknown): Promise<Pick<ItemJob<unknown>, 'compute' | 'dispose'>>;
+}

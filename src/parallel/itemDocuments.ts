@@ -1,0 +1,239 @@
+/**
+ * The files of an item job besides its result (see ItemJob.ts), for every command but
+ * `landscape` (which has its own, older, formats):
+ * - a shard, schema `sharpness/<command>-shard@1`: the result document's header, and as
+ *   result the job's fingerprint, identity, description, shard and the shard's records,
+ *   which `sharpness merge` combines into the result;
+ * - the progress file, schema `sharpness/<command>-progress@1`, next to --out: the records
+ *   done so far and the job's identity, read back by a rerun to resume.
+ * Pure: building, parsing and merging; the command line does the I/O.
+ */
+import { InputError, UsageError } from '../errors.ts';
+import { canonicalJson } from '../io/canonicalJson.ts';
+import { makeResultDocument, type DocumentHeader, type ResultCost, type ResultDocument } from '../io/resultDocument.ts';
+import { sha256Hex } from '../io/sha256.ts';
+import { firstDifference } from '../landscape/landscapeFingerprint.ts';
+import type { JobModule } from './ItemJob.ts';
+import type { Shard } from './shard.ts';
+
+export const shardSchema = (command: string) => `sharpness/${command}-shard@1`;
+export const progressSchema = (command: string) => `sharpness/${command}-progress@1`;
+
+/** A computed item: its index and record. */
+export interface ItemEntry<R = unknown> {
+  i: number;
+  record: R;
+}
+
+export interface ShardResult<R = unknown> {
+  fingerprint: string;
+  identity: unknown;
+  description: unknown;
+  shard: Shard;
+  itemCount: number;
+  /** Ascending by index. */
+  items: ItemEntry<R>[];
+}
+
+export interface ItemProgress<R = unknown> {
+  schema: string;
+  fingerprint: string;
+  identity: unknown;
+  itemCount: number;
+  /** Compute time so far, over all runs. */
+  seconds: number;
+  items: ItemEntry<R>[];
+}
+
+/** sha256 of the identity's canonical JSON. */
+export function fingerprintOf(identity: unknown): string {
+  return sha256Hex(canonicalJson(identity));
+}
+
+type Costs = Pick<JobModule, 'recordCost' | 'setupCost'>;
+
+/** What the records cost (setup included once when `withSetup`), and `seconds`. */
+export function costOf(module: Costs, description: unknown, records: readonly unknown[], seconds: number, withSetup: boolean): ResultCost {
+  const c = withSetup ? { ...module.setupCost(description) } : { lossEvaluations: 0, gradients: 0, hvps: 0 };
+  for (const r of records) {
+    const x = module.recordCost(r);
+    c.lossEvaluations += x.lossEvaluations;
+    c.gradients += x.gradients;
+    c.hvps += x.hvps;
+  }
+  return { seconds, lossEvaluations: c.lossEvaluations, gradients: c.gradients, hvps: c.hvps };
+}
+
+/** The result document from every record: what a single run, a resumed run and a merge all write. */
+export function resultDocument(
+  command: string,
+  header: DocumentHeader,
+  module: Pick<JobModule, 'assemble' | 'recordCost' | 'setupCost'>,
+  description: unknown,
+  records: readonly unknown[],
+  seconds: number,
+): ResultDocument {
+  return makeResultDocument({
+    command,
+    ...header,
+    result: module.assemble(description, records),
+    cost: costOf(module, description, records, seconds, true),
+  });
+}
+
+export function shardDocument(
+  command: string,
+  header: DocumentHeader,
+  module: Costs,
+  result: ShardResult,
+  seconds: number,
+): ResultDocument<ShardResult> {
+  return makeResultDocument({
+    schema: shardSchema(command),
+    command,
+    ...header,
+    result,
+    cost: costOf(module, result.description, result.items.map((e) => e.record), seconds, false),
+  });
+}
+
+function isObject(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+function checkEntries<R>(items: unknown, where: string, itemCount: number, module: Pick<JobModule, 'checkRecord'>): ItemEntry<R>[] {
+  if (!Array.isArray(items)) throw new InputError(`${where} has no items list`);
+  return items.map((e) => {
+    if (!isObject(e) || !Number.isInteger(e['i']) || (e['i'] as number) < 0 || (e['i'] as number) >= itemCount) {
+      throw new InputError(`${where} has an item without a valid index in [0, ${itemCount}): ${JSON.stringify(e).slice(0, 80)}`);
+    }
+    const i = e['i'] as number;
+    return { i, record: module.checkRecord(e['record'], i, `${where} item ${i}`) as R };
+  });
+}
+
+export function makeProgress(command: string, fingerprint: string, identity: unknown, itemCount: number, seconds: number, items: ItemEntry[]): ItemProgress {
+  return { schema: progressSchema(command), fingerprint, identity, itemCount, seconds, items };
+}
+
+/**
+ * Reads a progress file's text for the job `identity`. The file of another job is a
+ * UsageError naming the first difference (a rerun must not mix two computations).
+ */
+export function parseProgress<R>(
+  command: string,
+  text: string,
+  file: string,
+  identity: unknown,
+  itemCount: number,
+  module: Pick<JobModule, 'checkRecord'>,
+): ItemProgress<R> {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    throw new InputError(`${command}: the progress file ${file} is not valid JSON (${(e as Error).message.split('\n')[0]}); remove it to start over`);
+  }
+  if (!isObject(v) || v['schema'] !== progressSchema(command)) {
+    throw new InputError(`${command}: ${file} is not a ${command} progress file (schema ${progressSchema(command)}); remove it or choose another --out`);
+  }
+  const fingerprint = fingerprintOf(identity);
+  if (v['fingerprint'] !== fingerprint) {
+    const diff = firstDifference(v['identity'], identity);
+    throw new UsageError(
+      `${command}: ${file} holds partial results of a different computation (${diff ?? 'fingerprints differ'}; saved vs this command); rerun the command that made it, remove the file, or choose another --out`,
+    );
+  }
+  if (v['itemCount'] !== itemCount) throw new InputError(`${command}: ${file} is for ${String(v['itemCount'])} items, this computation has ${itemCount}`);
+  const seconds = typeof v['seconds'] === 'number' && Number.isFinite(v['seconds']) ? v['seconds'] : 0;
+  return makeProgress(command, fingerprint, identity, itemCount, seconds, checkEntries<R>(v['items'], `${command}: ${file}`, itemCount, module)) as ItemProgress<R>;
+}
+
+/** Whether `value` is a shard document of any item command; its command when it is. */
+export function shardCommandOf(value: unknown): string | null {
+  if (!isObject(value) || typeof value['schema'] !== 'string' || typeof value['command'] !== 'string') return null;
+  return value['schema'] === shardSchema(value['command']) ? value['command'] : null;
+}
+
+/** A parsed shard document, checked for shape and records. */
+export function parseShardDocument(value: unknown, file: string, module: Pick<JobModule, 'checkRecord'>): ResultDocument<ShardResult> {
+  const command = shardCommandOf(value);
+  if (command === null) throw new InputError(`merge: ${file} is not a shard document`);
+  const r = (value as Record<string, unknown>)['result'];
+  if (!isObject(r) || typeof r['fingerprint'] !== 'string' || !isObject(r['shard']) || !Number.isInteger(r['itemCount']) || !('description' in r)) {
+    throw new InputError(`merge: ${file} is a ${command} shard without fingerprint, shard, itemCount or description`);
+  }
+  if (fingerprintOf(r['identity']) !== r['fingerprint']) throw new InputError(`merge: ${file} has been edited (its identity does not match its fingerprint)`);
+  const items = checkEntries(r['items'], `merge: ${file}`, r['itemCount'] as number, module);
+  const doc = value as unknown as ResultDocument<ShardResult>;
+  return { ...doc, result: { ...doc.result, items } };
+}
+
+function listSome(xs: readonly (number | string)[], max = 8): string {
+  return xs.length <= max ? xs.join(', ') : `${xs.slice(0, max).join(', ')}, ... (${xs.length} in all)`;
+}
+
+/** The parts of a header that must agree between shards (not the engine's thread count). */
+function headerOf(doc: ResultDocument): DocumentHeader {
+  const { schema: _s, tool: _t, command: _c, result: _r, cost: _k, ...header } = doc;
+  return header;
+}
+
+/**
+ * Shards of one computation (same fingerprint) that together hold every item exactly once
+ * become the document a single run writes (equal to it but for cost.seconds, here the sum
+ * of the shards' seconds). What is missing, duplicated or different is named.
+ */
+export function mergeShards(
+  shards: readonly { name: string; doc: ResultDocument<ShardResult> }[],
+  module: Pick<JobModule, 'assemble' | 'recordCost' | 'setupCost'>,
+): ResultDocument {
+  if (shards.length === 0) throw new InputError('merge: no shards given');
+  const first = shards[0]!;
+  const r0 = first.doc.result;
+  const command = first.doc.command;
+  for (const s of shards.slice(1)) {
+    const r = s.doc.result;
+    if (s.doc.command !== command) throw new InputError(`merge: ${s.name} is a ${s.doc.command} shard but ${first.name} is a ${command} shard`);
+    if (r.fingerprint !== r0.fingerprint) {
+      const diff = firstDifference(r.identity, r0.identity) ?? 'fingerprints differ';
+      throw new InputError(`merge: ${s.name} and ${first.name} are shards of different computations (${diff}; ${s.name} vs ${first.name})`);
+    }
+    const h = firstDifference(headerOf(s.doc), headerOf(first.doc));
+    if (h) throw new InputError(`merge: ${s.name} and ${first.name} were run differently (${h}); rerun the shards with the same options`);
+    if (r.shard.n !== r0.shard.n) {
+      throw new InputError(`merge: ${s.name} is shard ${r.shard.k}/${r.shard.n} but ${first.name} is ${r0.shard.k}/${r0.shard.n}; shards of one split have the same n`);
+    }
+  }
+  const itemCount = r0.itemCount;
+  const owner: (number | undefined)[] = new Array(itemCount);
+  const records: unknown[] = new Array(itemCount);
+  shards.forEach((s, j) => {
+    for (const e of s.doc.result.items) {
+      const prev = owner[e.i];
+      if (prev !== undefined) {
+        const p = shards[prev]!;
+        throw new InputError(
+          prev === j
+            ? `merge: item ${e.i} appears twice in ${s.name}`
+            : p.name === s.name
+              ? `merge: ${s.name} is given twice; give each shard once`
+              : `merge: item ${e.i} is in both ${p.name} (shard ${p.doc.result.shard.k}/${p.doc.result.shard.n}) and ${s.name} (shard ${s.doc.result.shard.k}/${s.doc.result.shard.n}); give each shard once`,
+        );
+      }
+      owner[e.i] = j;
+      records[e.i] = e.record;
+    }
+  });
+  const missing: number[] = [];
+  for (let i = 0; i < itemCount; i++) if (owner[i] === undefined) missing.push(i);
+  if (missing.length > 0) {
+    const n = r0.shard.n;
+    const shardsMissing = [...new Set(missing.map((i) => (i % n) + 1))].sort((a, b) => a - b);
+    throw new InputError(
+      `merge: ${missing.length} of ${itemCount} items are missing (items ${listSome(missing)}); missing shard${shardsMissing.length === 1 ? '' : 's'} ${shardsMissing.map((k) => `${k}/${n}`).join(', ')}`,
+    );
+  }
+  const seconds = shards.reduce((s, x) => s + x.doc.cost.seconds, 0);
+  return resultDocument(command, headerOf(first.doc), module, r0.description, records, seconds);
+}
