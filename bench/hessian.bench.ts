@@ -3,6 +3,8 @@
  * on lambda_max, and what each spends under its own stopping rule; Hutchinson vs Hutch++
  * at equal HVP budgets. Run:
  *   node --import=tsx bench/hessian.bench.ts [--backend cpu|wasm] [--d 5000] [--seeds 5]
+ *   node --import=tsx bench/hessian.bench.ts --checkpoint runs/sgd/final --data mnist:train:2000 [--targets 1e-3]
+ *     (a saved model instead of the built-in operators: power vs Lanczos only)
  *
  * Operators:
  * - quadratic, d = 4096: H = P diag(lambda) P' with P = W S W (W the normalised
@@ -37,7 +39,9 @@ const arg = (name: string, dflt: string) => {
 const backend = arg('backend', 'cpu') as 'cpu' | 'wasm';
 const D = Number(arg('d', '4096'));
 const SEEDS = Number(arg('seeds', '5'));
-const TARGETS = [1e-3, 1e-5];
+const TARGETS = arg('targets', '1e-3,1e-5').split(',').map(Number);
+const CHECKPOINT = arg('checkpoint', '');
+const DATA = arg('data', 'mnist:train:2000');
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -255,9 +259,25 @@ async function trainedMlp(): Promise<{ op: HvpOperator; dispose: () => void }> {
   };
 }
 
+/** Power vs Lanczos on a saved checkpoint (e.g. the demo's MNIST MLP). */
+async function onCheckpoint(): Promise<void> {
+  const { loadCheckpoint } = await import('../src/io/checkpoint.ts');
+  const { loadDataset } = await import('../src/io/dataset.ts');
+  const { resolveLoss } = await import('../src/objective/resolveLoss.ts');
+  const ck = await loadCheckpoint(CHECKPOINT);
+  const data = await loadDataset(DATA);
+  const objective = await createModelObjective(ck.model, data, { loss: resolveLoss('auto', data, ck.model) });
+  const op = hvpOperator(objective);
+  const ref = lanczosEigenpairs(op, { topK: 2, tol: 1e-7, maxIter: 300, seed: 99 });
+  compareSolvers(`${CHECKPOINT} on ${DATA} (${op.dimension} weights)`, op, ref.eigenvalues[0]!, `, lambda_2 = ${ref.eigenvalues[1]!.toFixed(4)}`);
+  objective.dispose();
+  ck.model.dispose();
+}
+
 async function main(): Promise<void> {
   const info = await initEngine({ backend });
   console.log(`# Hessian solvers bench: backend ${info.backend}, Node ${process.version}`);
+  if (CHECKPOINT) return onCheckpoint();
   for (const [i, spec] of SPECTRA.entries()) {
     const eig = spec.make(D);
     const op = hadamardQuadratic(eig, 3);

@@ -35,11 +35,17 @@ export function dataRef(d: Dataset): DataRef {
   return { spec: d.spec, samples: d.n, sha256: d.sha256 };
 }
 
-/** The command's options as recorded in its result: camelCase keys, no yargs bookkeeping. */
+/**
+ * Options that say how a run is carried out, not what it computes: not recorded, so a
+ * result is the same whether written to another file, in shards or on worker threads.
+ */
+const EXECUTION_OPTIONS: ReadonlySet<string> = new Set(['out', 'json', 'quiet', 'debug', 'silent', 'shard', 'workers', 'saveInterval']);
+
+/** The command's options as recorded in its result: camelCase keys, no yargs bookkeeping, no execution options. */
 export function recordedOptions(argv: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(argv).sort(([a], [b]) => a.localeCompare(b))) {
-    if (k === '_' || k === '$0' || k.includes('-') || v === undefined) continue;
+    if (k === '_' || k === '$0' || k.includes('-') || v === undefined || EXECUTION_OPTIONS.has(k)) continue;
     out[k] = v;
   }
   return out;

@@ -87,21 +87,32 @@ export interface PerLayerOptions {
  * createRng(seed).fork(j).seed, so a layer's numbers do not depend on the others.
  */
 export function perLayer(op: HvpOperator, opts: PerLayerOptions = {}): PerLayerResult {
+  const seed = seedOf('perLayer', opts.seed ?? 0);
+  const groups = opts.groups ?? layerGroups(op.names);
+  if (opts.probes !== undefined) integerAtLeast('perLayer', 'probes', opts.probes, 1);
+  const before = op.hvps;
+  const layers = groups.map((_, j) => layerResult(op, opts, j));
+  return { layers, hvps: op.hvps - before, seed };
+}
+
+/**
+ * Layer j of perLayer alone (groups: opts.groups ?? layerGroups(op.names)): the same numbers
+ * as perLayer's layer j, so layers can be computed in any order or on any worker.
+ */
+export function layerResult(op: HvpOperator, opts: PerLayerOptions, j: number): LayerResult {
   const where = 'perLayer';
   const seed = seedOf(where, opts.seed ?? 0);
   const groups = opts.groups ?? layerGroups(op.names);
   const solver = opts.solver ?? Solver.lanczos;
   const traceMethod = opts.traceMethod ?? TraceMethod.hutchinson;
   if (opts.probes !== undefined) integerAtLeast(where, 'probes', opts.probes, 1);
-  const rng = createRng(seed);
-  const before = op.hvps;
-  const layers: LayerResult[] = groups.map((g, j) => {
-    const block = blockOperator(op, g.blocks);
-    const layerSeed = rng.fork(j).seed;
-    const common = { topK: 1, tol: opts.tol, maxIter: opts.maxIter, seed: layerSeed };
-    const eigen = solver === Solver.power ? powerIteration(block, common) : lanczosEigenpairs(block, common);
-    const trace = traceEstimate(block, traceMethod, { probes: opts.probes, seed: layerSeed });
-    return { layer: g.layer, blocks: g.blocks.map((b) => op.names[b]!), dimension: block.dimension, eigen, trace };
-  });
-  return { layers, hvps: op.hvps - before, seed };
+  integerAtLeast(where, 'layer index', j, 0);
+  const g = groups[j];
+  if (g === undefined) throw new UsageError(`${where}: layer index must be below the number of layers (${groups.length}), got ${j}`);
+  const block = blockOperator(op, g.blocks);
+  const layerSeed = createRng(seed).fork(j).seed;
+  const common = { topK: 1, tol: opts.tol, maxIter: opts.maxIter, seed: layerSeed };
+  const eigen = solver === Solver.power ? powerIteration(block, common) : lanczosEigenpairs(block, common);
+  const trace = traceEstimate(block, traceMethod, { probes: opts.probes, seed: layerSeed });
+  return { layer: g.layer, blocks: g.blocks.map((b) => op.names[b]!), dimension: block.dimension, eigen, trace };
 }

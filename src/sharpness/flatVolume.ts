@@ -4,11 +4,13 @@ import type { ParamVector } from '../engine/paramVector.ts';
 import { createRng, validateSeed, type Rng } from '../engine/rng.ts';
 import { NumericError, UsageError } from '../errors.ts';
 import type { Objective } from '../objective/Objective.ts';
-import { blockGroups, restrictToBlocks } from '../directions/blockGroups.ts';
-import { isIgnoredBlock, Norm, normalizeDirection, validateNorm, type Ignore } from '../directions/normalizeDirection.ts';
+import { restrictToBlocks } from '../directions/blockGroups.ts';
+import { Norm, normalizeDirection, validateNorm, type Ignore } from '../directions/normalizeDirection.ts';
 import { randomDirection, unitize } from '../directions/randomDirection.ts';
-import { bootstrapInterval, logMeanExp, logUnitBallVolume, logVolumeFromRadii } from './logVolume.ts';
-import { quantiles, type Quantiles } from './summaries.ts';
+import type { Quantiles } from './summaries.ts';
+// volumeItems.ts imports this module's helpers back: a cycle of function declarations only,
+// safe in ESM (nothing is used at module evaluation).
+import { assembleVolume, volumeItem, volumePlan, type VolumeItemRecord } from './volumeItems.ts';
 
 /**
  * Flat volume (Hochreiter & Schmidhuber 1997): the volume of the region around w where the
@@ -117,7 +119,8 @@ export interface VolumeResult extends VolumeEstimate {
   cost: { lossEvaluations: number };
 }
 
-interface ValidatedVolume {
+/** VolumeOptions with every default filled in (validateVolumeOptions). */
+export interface ValidatedVolume {
   delta: number;
   directions: number;
   norm: Norm;
@@ -276,94 +279,17 @@ export function volumeDirection(w: ParamVector, spec: DirectionSpec, rng: Rng): 
   }
 }
 
-function estimate(
-  radii: number[],
-  censoredIdx: number[],
-  d: number,
-  o: ValidatedVolume,
-  bootRng: Rng,
-): VolumeEstimate {
-  const logs = radii.map((r) => d * Math.log(r));
-  const ci = bootstrapInterval(logs, logMeanExp, o.bootstrap, o.confidence, bootRng);
-  const lv = logUnitBallVolume(d);
-  let meanLog = 0;
-  for (const r of radii) meanLog += Math.log(r);
-  meanLog /= radii.length;
-  return {
-    dimension: d,
-    logVolume: logVolumeFromRadii(radii, d),
-    logVolumeCI: [lv + ci.lo, lv + ci.hi],
-    radii,
-    censored: { count: censoredIdx.length, indices: censoredIdx },
-    quantiles: quantiles(radii),
-    geometricMeanRadius: Math.exp(meanLog),
-    lowerBound: censoredIdx.length > 0,
-  };
-}
-
-/** See the notes above VolumeOptions. */
+/** See the notes above VolumeOptions. Built from the items of volumeItems.ts, in item order. */
 export function flatVolume(objective: Objective, opts: VolumeOptions): VolumeResult {
   const o = validateVolumeOptions(opts);
-  const startEvals = objective.cost.lossEvaluations;
   const w = objective.params;
-  const names = objective.names;
-  const shapes = objective.shapes;
+  const plan = volumePlan(objective.names, objective.shapes, o);
   const baseLoss = objective.loss(w);
   if (!Number.isFinite(baseLoss)) throw new NumericError(`volume: the loss at w is ${baseLoss}`);
-  const search: RadiusSearch = { initialRadius: o.initialRadius, maxRadius: o.maxRadius, tolerance: o.tolerance };
-
-  const movable = (blocks: readonly number[]): number =>
-    blocks.reduce((s, i) => s + (isIgnoredBlock(names[i] ?? '', shapes[i]!, o.ignore) ? 0 : pv.sizeOf([shapes[i]!])), 0);
-
-  const allBlocks = shapes.map((_, i) => i);
-  // Group k keeps its index among all layers, so its directions do not depend on --ignore.
-  const groups = o.perLayer ? blockGroups(names, shapes).map((g, k) => ({ ...g, k })).filter((g) => movable(g.blocks) > 0) : [];
-  const total = o.directions * (1 + groups.length);
-  let done = 0;
-
-  const run = (blocks: readonly number[] | undefined, group: number | null): { radii: number[]; censored: number[] } => {
-    const radii: number[] = [];
-    const censored: number[] = [];
-    for (let i = 0; i < o.directions; i++) {
-      const spec: DirectionSpec = { norm: o.norm, ignore: o.ignore, names, ...(blocks ? { blocks } : {}) };
-      const u = volumeDirection(w, spec, volumeDirectionRng(o.seed, i, group));
-      try {
-        const r = radiusAlong(objective, w, u, baseLoss, o.delta, search);
-        radii.push(r.radius);
-        if (r.censored) censored.push(i);
-      } finally {
-        pv.dispose(u);
-      }
-      opts.onProgress?.(++done, total);
-    }
-    return { radii, censored };
-  };
-
-  const d = movable(allBlocks);
-  if (d === 0) throw new UsageError('volume: --ignore leaves no parameters to move');
-  const whole = run(undefined, null);
-  const bootRoot = createRng(o.seed).fork(2);
-  const result: VolumeResult = {
-    delta: o.delta,
-    baseLoss,
-    ...estimate(whole.radii, whole.censored, d, o, bootRoot.fork(0)),
-    confidence: o.confidence,
-    directions: o.directions,
-    tolerance: o.tolerance,
-    maxRadius: o.maxRadius,
-    initialRadius: o.initialRadius,
-    norm: o.norm,
-    ignore: o.ignore,
-    bootstrap: o.bootstrap,
-    seed: o.seed,
-    cost: { lossEvaluations: 0 },
-  };
-  if (o.perLayer) {
-    result.perLayer = groups.map((g) => {
-      const r = run(g.blocks, g.k);
-      return { layer: g.layer, blocks: g.blocks, ...estimate(r.radii, r.censored, movable(g.blocks), o, bootRoot.fork(g.k + 1)) };
-    });
+  const records: VolumeItemRecord[] = [];
+  for (let j = 0; j < plan.itemCount; j++) {
+    records.push(volumeItem(objective, w, baseLoss, o, j, plan));
+    opts.onProgress?.(j + 1, plan.itemCount);
   }
-  result.cost.lossEvaluations = objective.cost.lossEvaluations - startEvals;
-  return result;
+  return assembleVolume(o, plan, baseLoss, records);
 }
