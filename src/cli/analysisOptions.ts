@@ -1,7 +1,8 @@
 import type { Argv } from 'yargs';
 import { LOSS_CHOICES } from '../objective/resolveLoss.ts';
 import { BN_MODES, BnMode } from '../objective/Objective.ts';
-import { DEFAULT_BATCH_SIZE } from '../objective/objectiveDefaults.ts';
+import { AUTO_BATCH_SIZE, DEFAULT_BATCH_SIZE, type BatchSize } from '../objective/objectiveDefaults.ts';
+import { validateBatchSize } from '../objective/modelObjective.ts';
 
 /** The options of every command that measures a checkpoint on data. */
 export interface AnalysisOptions {
@@ -9,7 +10,7 @@ export interface AnalysisOptions {
   loss: string;
   bn: BnMode;
   l2: number;
-  batchSize: number;
+  batchSize: BatchSize;
 }
 
 export const ANALYSIS_GROUP = 'Data and loss:';
@@ -27,10 +28,10 @@ export function withAnalysisOptions<T>(y: Argv<T>, opts: { dataRequired?: boolea
     .option('bn', { describe: 'BatchNorm statistics: eval = running, train = per chunk', choices: BN_MODES, default: BnMode.eval })
     .option('l2', { describe: 'adds l2 * ||w||^2 to the loss', type: 'number', default: 0, requiresArg: true })
     .option('batch-size', {
-      describe: 'samples per chunk (results do not depend on it)',
-      type: 'number',
-      default: DEFAULT_BATCH_SIZE,
+      describe: `samples per chunk, or auto: chunks whose largest activation is about 8 MB (50 to ${DEFAULT_BATCH_SIZE} samples); results depend on it only in the last float32 bits`,
+      default: AUTO_BATCH_SIZE,
       requiresArg: true,
+      coerce: (v: unknown) => validateBatchSize(v),
     })
     .group(['data', 'loss', 'bn', 'l2', 'batch-size'], ANALYSIS_GROUP) as unknown as Argv<T & AnalysisOptions>;
 }

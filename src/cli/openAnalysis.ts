@@ -1,3 +1,4 @@
+import type { BatchSize } from '../objective/objectiveDefaults.ts';
 import path from 'node:path';
 import { loadCheckpoint, type Checkpoint } from '../io/checkpoint.ts';
 import { loadDataset, type Dataset } from '../io/dataset.ts';
@@ -85,7 +86,7 @@ export interface AnalysisSpec {
   loss: string;
   bn: BnMode;
   l2: number;
-  batchSize: number;
+  batchSize: BatchSize;
   /** Seeds the shuffles of data specs that draw a subset. */
   seed: number;
 }

@@ -24,6 +24,7 @@ import { tfl, type Tensor } from '../engine/tf.ts';
 import * as pv from '../engine/paramVector.ts';
 import type { ParamVector } from '../engine/paramVector.ts';
 import { createRng } from '../engine/rng.ts';
+import { resolveBatchSize } from '../objective/objectiveDefaults.ts';
 import type { Dataset } from '../io/dataset.ts';
 import { InputError, NumericError, UsageError } from '../errors.ts';
 import type { Loss } from '../objective/losses.ts';
@@ -302,7 +303,7 @@ export async function createLandscape(input: CreateLandscapeInput): Promise<Land
       loss: input.loss,
       bn: spec.bn,
       l2: spec.l2,
-      batchSize: spec.batchSize,
+      batchSize: resolveBatchSize(spec.batchSize, model),
       nonTrainableVary: spec.kind === LandscapeKind.line || spec.kind === LandscapeKind.plane,
       ...(input.recomputeBatchNorm ? { recomputeBatchNorm: input.recomputeBatchNorm } : {}),
     });

@@ -3,6 +3,7 @@
  * shard (`--shard k/n`), and the resolved, serialisable LandscapeSpec that, with the
  * checkpoints and data it names, determines every value of a landscape.
  */
+import { AUTO_BATCH_SIZE, type BatchSize } from '../objective/objectiveDefaults.ts';
 import { UsageError } from '../errors.ts';
 import { validateSeed } from '../engine/rng.ts';
 import { Norm, parseIgnore, validateNorm, type Ignore } from '../directions/normalizeDirection.ts';
@@ -120,7 +121,7 @@ export interface LandscapeSpec {
   loss: string;
   bn: LandscapeBn;
   l2: number;
-  batchSize: number;
+  batchSize: BatchSize;
   /** rays: how many. */
   rays?: number;
   /** Canonical --range (see formatRange). */
@@ -146,7 +147,7 @@ export interface LandscapeRequest {
   loss: string;
   bn: string;
   l2: number;
-  batchSize: number;
+  batchSize: BatchSize;
   seed: number;
 }
 
@@ -174,8 +175,8 @@ export function resolveLandscapeSpec(r: LandscapeRequest): LandscapeSpec {
   if (typeof r.l2 !== 'number' || !Number.isFinite(r.l2) || r.l2 < 0) {
     throw new UsageError(`landscape: --l2 must be a finite number >= 0, got ${String(r.l2)}`);
   }
-  if (typeof r.batchSize !== 'number' || !Number.isInteger(r.batchSize) || r.batchSize < 1) {
-    throw new UsageError(`landscape: --batch-size must be an integer >= 1, got ${String(r.batchSize)}`);
+  if (r.batchSize !== AUTO_BATCH_SIZE && (typeof r.batchSize !== 'number' || !Number.isInteger(r.batchSize) || r.batchSize < 1)) {
+    throw new UsageError(`landscape: --batch-size must be an integer >= 1 or auto, got ${String(r.batchSize)}`);
   }
   validateSeed(r.seed, 'landscape');
   let checkpoints = [r.checkpoint];

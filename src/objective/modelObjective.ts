@@ -12,7 +12,7 @@ import {
   binaryCrossEntropyFromLogits,
 } from './losses.ts';
 import { buildAnalysisModel } from './analysisModel.ts';
-import { DEFAULT_BATCH_SIZE } from './objectiveDefaults.ts';
+import { AUTO_BATCH_SIZE, resolveBatchSize, type BatchSize } from './objectiveDefaults.ts';
 import { BnMode, newCost, type Cost, type LossAndAccuracy, type Objective } from './Objective.ts';
 
 export interface ModelObjectiveOptions {
@@ -21,7 +21,7 @@ export interface ModelObjectiveOptions {
   /** lambda of the lambda ||w||^2 term (over all trainable weights). */
   l2?: number;
   /** Samples per chunk; the result does not depend on it (up to float32 rounding). */
-  batchSize?: number;
+  batchSize?: BatchSize;
   /** Inputs are kept on the backend up to this many bytes, else uploaded per chunk. */
   cacheBytes?: number;
 }
@@ -35,11 +35,14 @@ interface Chunk {
   y?: Tensor;
 }
 
-export function validateBatchSize(batchSize: unknown): number {
-  if (typeof batchSize !== 'number' || !Number.isInteger(batchSize) || batchSize < 1) {
-    throw new UsageError(`objective: --batch-size must be an integer >= 1, got ${String(batchSize)}`);
+/** --batch-size: an integer >= 1 or 'auto' (a numeric string is read as its number). */
+export function validateBatchSize(batchSize: unknown): BatchSize {
+  if (batchSize === AUTO_BATCH_SIZE) return batchSize;
+  const n = typeof batchSize === 'string' && /^\s*\d+\s*$/.test(batchSize) ? Number(batchSize) : batchSize;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) {
+    throw new UsageError(`objective: --batch-size must be an integer >= 1 or auto, got ${String(batchSize)}`);
   }
-  return batchSize;
+  return n;
 }
 
 export function validateL2(l2: unknown): number {
@@ -58,7 +61,7 @@ export async function createModelObjective(model: tfl.LayersModel, data: Dataset
   const loss = opts.loss;
   const bn = opts.bn ?? BnMode.eval;
   const l2 = validateL2(opts.l2 ?? 0);
-  const batchSize = validateBatchSize(opts.batchSize ?? DEFAULT_BATCH_SIZE);
+  const batchSize = resolveBatchSize(validateBatchSize(opts.batchSize ?? AUTO_BATCH_SIZE), model);
   if (data.n === 0) throw new InputError(`data: ${data.spec} is empty`);
   if (loss === Loss.mse && data.targets.kind !== 'regression' && data.targets.kind !== 'classes') {
     throw new InputError(`data: ${data.spec} has no targets for mse`);

@@ -3,7 +3,7 @@ import type { Dataset } from '../io/dataset.ts';
 import { buildAnalysisModel } from './analysisModel.ts';
 import { Loss } from './losses.ts';
 import { BnMode, type LossAndAccuracy } from './Objective.ts';
-import { DEFAULT_BATCH_SIZE } from './objectiveDefaults.ts';
+import { AUTO_BATCH_SIZE, resolveBatchSize, type BatchSize } from './objectiveDefaults.ts';
 
 /** Model outputs over a dataset in the space an ensemble averages: probabilities for
  *  ce (softmax) and bce (sigmoid), raw outputs for mse. Row-major [n, units]. */
@@ -16,10 +16,10 @@ export async function predictOutputs(
   model: tfl.LayersModel,
   data: Dataset,
   loss: Loss,
-  opts: { bn?: BnMode; batchSize?: number } = {},
+  opts: { bn?: BnMode; batchSize?: BatchSize } = {},
 ): Promise<Outputs> {
   const { model: net } = await buildAnalysisModel(model, loss === Loss.ce ? 'softmax' : loss === Loss.bce ? 'sigmoid' : null);
-  const batch = opts.batchSize ?? DEFAULT_BATCH_SIZE;
+  const batch = resolveBatchSize(opts.batchSize ?? AUTO_BATCH_SIZE, model);
   const training = opts.bn === BnMode.train;
   const per = data.sampleShape.reduce((a, b) => a * b, 1);
   let values: Float32Array | null = null;

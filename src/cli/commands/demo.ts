@@ -95,7 +95,7 @@ export async function handler(argv: CommandArgs<DemoOptions>): Promise<void> {
   const checkpoints = runs.map((r) => path.join(outDir, 'runs', r.name, r.solution));
   const trainResults = runs.map((r) => path.join(outDir, 'runs', r.name, 'result.json'));
   const { index } = await runCompare(
-    { ...argv, loss: 'auto', bn: 'eval', l2: 0, batchSize: 1000 },
+    { ...argv, loss: 'auto', bn: 'eval', l2: 0, batchSize: 'auto' },
     checkpoints,
     settings,
     outDir,

@@ -4,6 +4,7 @@
  * `sharpness ball` runs in shards, on worker threads, and resumes after an interruption,
  * always writing the document of a single uninterrupted run.
  */
+import type { BatchSize } from '../../objective/objectiveDefaults.ts';
 import type { BnMode } from '../../objective/Objective.ts';
 import type { BallNorm } from '../../sharpness/perturbationSet.ts';
 import type { BallResult } from '../../sharpness/ballSharpness.ts';
@@ -32,7 +33,7 @@ export interface BallDescription {
   loss: string;
   bn: BnMode;
   l2: number;
-  batchSize: number;
+  batchSize: BatchSize;
   seed: number;
   norm: BallNorm;
   radii: number[];
@@ -52,7 +53,7 @@ export interface BallArgs {
   loss: string;
   bn: BnMode;
   l2: number;
-  batchSize: number;
+  batchSize: BatchSize;
   seed: number;
   radius: string | number | readonly (string | number)[];
   norm: BallNorm;
@@ -127,7 +128,7 @@ export async function openJob(description: BallDescription): Promise<ItemJob<Bal
     seed: description.seed,
   });
   let context: BallContext | null = null;
-  const { checkpoint: _c, data: _d, loss: _l, bn: _b, l2: _l2, batchSize: _bs, recorded: _r, ...ballOptions } = description;
+  const { checkpoint: _c, data: _d, loss: _l, bn: _b, l2: _l2, recorded: _r, ...ballOptions } = description;
   return {
     header: analysisHeader(a, description.recorded, description.seed),
     command: 'ball',

@@ -6,6 +6,7 @@
  * it from that description; the records of any shards, workers and interrupted runs
  * assemble into the report a single run computes.
  */
+import type { BatchSize } from '../../objective/objectiveDefaults.ts';
 import { UsageError } from '../../errors.ts';
 import type { BnMode } from '../../objective/Objective.ts';
 import { validateBatchSize, validateL2 } from '../../objective/modelObjective.ts';
@@ -26,7 +27,7 @@ export interface HessianDescription {
   loss: string;
   bn: BnMode;
   l2: number;
-  batchSize: number;
+  batchSize: BatchSize;
   /** --seed: of the data draw and of every probe, start vector and run. */
   seed: number;
   /** The resolved Hessian options (their seed is `seed`). */
@@ -44,7 +45,7 @@ export interface HessianArgs extends Omit<HessianOptions, 'maxIter' | 'sigma' | 
   loss: string;
   bn: BnMode;
   l2: number;
-  batchSize: number;
+  batchSize: BatchSize;
   seed: number;
   quiet: boolean;
   samples: number | undefined;
@@ -134,7 +135,7 @@ export async function openJob(description: HessianDescription): Promise<ItemJob<
     const options = resolveHessianOptions(d.options, base.dimension);
     const op = d.notes ? withHvpNotes(base) : base;
     const itemCount = hessianItemPlan(options, op.names).length;
-    const { options: _o, notes: _n, checkpoint: _c, data: _d, batchSize: _b, recorded: _r, ...rest } = d;
+    const { options: _o, notes: _n, checkpoint: _c, data: _d, recorded: _r, ...rest } = d;
     const identity = {
       version: VERSION,
       command: 'hessian',

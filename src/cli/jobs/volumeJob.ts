@@ -8,6 +8,7 @@
  * cannot know before loading: the loss at w and the item's group (its layer, blocks, layer
  * index and dimension). Every item computes them the same way, so records of one job agree.
  */
+import type { BatchSize } from '../../objective/objectiveDefaults.ts';
 import type { CommandArgs } from '../command.ts';
 import { recordedOptions } from '../openAnalysis.ts';
 import type { AnalysisOptions } from '../analysisOptions.ts';
@@ -27,7 +28,7 @@ export interface VolumeDescription {
   loss: string;
   bn: BnMode;
   l2: number;
-  batchSize: number;
+  batchSize: BatchSize;
   seed: number;
   delta: number;
   directions: number;
@@ -135,9 +136,9 @@ function optionsOf(d: VolumeDescription): ValidatedVolume {
   });
 }
 
-/** The description without what does not change the numbers' meaning: paths, the chunk size, the options as typed. */
-function identityOptions(d: VolumeDescription): Omit<VolumeDescription, 'checkpoint' | 'data' | 'batchSize' | 'recorded'> {
-  const { checkpoint: _c, data: _d, batchSize: _b, recorded: _r, ...rest } = d;
+/** The description without paths (their hashes stand for them) and the options as typed. The chunk size stays: it moves the last bits. */
+function identityOptions(d: VolumeDescription): Omit<VolumeDescription, 'checkpoint' | 'data' | 'recorded'> {
+  const { checkpoint: _c, data: _d, recorded: _r, ...rest } = d;
   return rest;
 }
 
