@@ -11,7 +11,7 @@
 import * as fs from 'node:fs';
 import path from 'node:path';
 import type { CommandArgs } from './command.ts';
-import type { ItemOptions } from './itemOptions.ts';
+import { DEFAULT_SAVE_INTERVAL, type ItemOptions } from './itemOptions.ts';
 import { note, printResult, startEngine } from './output.ts';
 import { checkOutPath } from './openAnalysis.ts';
 import { onInterrupt } from './interrupt.ts';
@@ -75,7 +75,8 @@ export async function runItemCommand<D>(argv: CommandArgs<ItemOptions>, spec: It
   if (argv.out !== undefined && !fs.existsSync(path.dirname(path.resolve(argv.out)))) {
     throw new UsageError(`${command}: the directory of --out ${argv.out} does not exist; create it first`);
   }
-  if (typeof argv.saveInterval !== 'number' || !(argv.saveInterval >= 0)) {
+  const saveInterval = argv.saveInterval ?? DEFAULT_SAVE_INTERVAL;
+  if (typeof saveInterval !== 'number' || !(saveInterval >= 0)) {
     throw new UsageError(`${command}: --save-interval must be a number >= 0, got ${String(argv.saveInterval)}`);
   }
   const engine = await startEngine(argv);
@@ -156,7 +157,7 @@ export async function runItemCommand<D>(argv: CommandArgs<ItemOptions>, spec: It
       done.set(i, record);
       n++;
       const now = performance.now();
-      if (progressPath && n < todo.length && now - lastSave >= argv.saveInterval * 1000) {
+      if (progressPath && n < todo.length && now - lastSave >= saveInterval * 1000) {
         await writeFileAtomic(progressPath, progressText());
         savedCount = done.size;
         lastSave = performance.now();

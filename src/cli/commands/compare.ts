@@ -14,6 +14,7 @@ import { withAnalysisOptions, type AnalysisOptions } from '../analysisOptions.ts
 import { note, printResult } from '../output.ts';
 import { onInterrupt } from '../interrupt.ts';
 import { UsageError } from '../../errors.ts';
+import { DEFAULT_SAVE_INTERVAL, type ItemOptions } from '../itemOptions.ts';
 
 export const command = 'compare <checkpoints..>';
 export const describe = 'all three widths, landscapes and a report for several solutions side by side';
@@ -50,6 +51,7 @@ export function builder(y: Argv<GlobalOptions>): Argv<GlobalOptions & CompareOpt
     .option('eval-data', { describe: 'held-out data for test loss / error (default: --data)', type: 'string', requiresArg: true })
     .option('labels', { describe: 'names of the solutions, comma-separated, in order', type: 'string', requiresArg: true })
     .option('title', { describe: 'report title', type: 'string', requiresArg: true })
+    .option('workers', { describe: 'worker threads for each measure (default: SHARPNESS_WORKERS, else the number of cores)', requiresArg: true })
     .option('top-k', { describe: 'Hessian eigenvalues per solution', type: 'number', default: 3, group: G })
     .option('probes', { describe: 'Hutchinson probes for the trace', type: 'number', default: 30, group: G })
     .option('density-runs', { describe: 'SLQ runs for the spectral density', type: 'number', default: 1, group: G })
@@ -127,7 +129,7 @@ export function compareSteps(checkpoints: readonly string[], s: CompareSettings,
         name: `${L} rays`,
         file: file(`${L}.rays`),
         module: landscape,
-        args: { checkpoint: ckpt, data: s.data, evalData: s.evalData, rays: s.rays, range: s.rayRange, randomPlane: false, saveInterval: 2 },
+        args: { checkpoint: ckpt, data: s.data, evalData: s.evalData, rays: s.rays, range: s.rayRange, randomPlane: false },
       },
     );
   });
@@ -138,7 +140,7 @@ export function compareSteps(checkpoints: readonly string[], s: CompareSettings,
       name: `line ${a}-${b}`,
       file: file(`line.${a}-${b}`),
       module: landscape,
-      args: { checkpoint: checkpoints[i], to: checkpoints[i + 1], data: s.data, evalData: s.evalData, range: s.lineRange, randomPlane: false, saveInterval: 2 },
+      args: { checkpoint: checkpoints[i], to: checkpoints[i + 1], data: s.data, evalData: s.evalData, range: s.lineRange, randomPlane: false },
     });
   }
   if (s.plane && checkpoints.length >= 3) {
@@ -146,7 +148,7 @@ export function compareSteps(checkpoints: readonly string[], s: CompareSettings,
       name: 'plane',
       file: file('plane'),
       module: landscape,
-      args: { checkpoint: checkpoints[0], plane: `${checkpoints[1]},${checkpoints[2]}`, data: s.data, evalData: s.evalData, range: 'auto:15', randomPlane: false, saveInterval: 2 },
+      args: { checkpoint: checkpoints[0], plane: `${checkpoints[1]},${checkpoints[2]}`, data: s.data, evalData: s.evalData, range: 'auto:15', randomPlane: false },
     });
   }
   return steps;
@@ -177,7 +179,7 @@ export function resolveLabels(checkpoints: readonly string[], labels: string | u
 
 /** Runs the steps, skipping finished ones; returns the result files in order. */
 export async function runCompare(
-  argv: GlobalOptions & Pick<AnalysisOptions, 'loss' | 'bn' | 'l2' | 'batchSize'>,
+  argv: GlobalOptions & Pick<AnalysisOptions, 'loss' | 'bn' | 'l2' | 'batchSize'> & { workers?: ItemOptions['workers'] },
   checkpoints: readonly string[],
   settings: CompareSettings,
   outDir: string,
@@ -223,6 +225,8 @@ export async function runCompare(
         bn: argv.bn,
         l2: argv.l2,
         batchSize: argv.batchSize,
+        saveInterval: DEFAULT_SAVE_INTERVAL,
+        workers: argv.workers,
         ...step.args,
         out: step.file,
       } as unknown as CommandArgs);
