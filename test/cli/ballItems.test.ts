@@ -3,11 +3,10 @@
  * a run killed midway (SIGKILL) and rerun all end with the document of one uninterrupted run
  * on one thread (cost.seconds aside); a progress file of another ball computation is refused.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
-import { BIN, ROOT, sharpness, testEnv } from '../helpers/cli.ts';
+import { sharpness, canonicalText, runAndStop } from '../helpers/cli.ts';
 import { saveMnistMlp, tempDir } from '../helpers/checkpoints.ts';
 import { useBackend } from '../helpers/engine.ts';
 
@@ -22,13 +21,6 @@ const ball = () => [
   '--backend', 'cpu', '--save-interval', '0',
 ];
 const ITEMS = 12;
-
-/** The document's text with cost.seconds zeroed: what must be byte-identical. */
-function canonicalText(file: string): string {
-  const doc = JSON.parse(readFileSync(file, 'utf8'));
-  doc.cost.seconds = 0;
-  return JSON.stringify(doc, null, 2);
-}
 
 test.before(async () => {
   await useBackend('cpu');
@@ -79,38 +71,10 @@ test('--workers 2 gives the document of one thread, byte for byte', async (t) =>
   t.is(canonicalText(out), canonicalText(full));
 });
 
-/** Starts the CLI, waits until its progress file holds at least `min` items, then kills it. */
-function runAndKill(args: string[], progress: string, min: number): Promise<{ signal: NodeJS.Signals | null; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: testEnv() });
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-    child.stdout.resume();
-    const poll = setInterval(() => {
-      try {
-        if (!existsSync(progress)) return;
-        if ((JSON.parse(readFileSync(progress, 'utf8')) as { items: unknown[] }).items.length >= min) {
-          clearInterval(poll);
-          child.kill('SIGKILL');
-        }
-      } catch {
-        // replaced while being read: try again
-      }
-    }, 5);
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-    child.on('error', reject);
-    child.on('close', (_status, signal) => {
-      clearInterval(poll);
-      clearTimeout(timer);
-      resolve({ signal, stderr });
-    });
-  });
-}
-
 test('killed with SIGKILL midway: another ball refuses the partial results; the same command resumes to the same document', async (t) => {
   const out = path.join(dir, 'killed.json');
   const progress = `${out}.partial.json`;
-  const killed = await runAndKill([...ball(), '--out', out], progress, 3);
+  const killed = await runAndStop([...ball(), '--out', out], progress, 'SIGKILL', 3);
   t.is(killed.signal, 'SIGKILL', `the run ended before it could be killed: ${killed.stderr}`);
   t.false(existsSync(out), 'no result file yet');
   const saved = (JSON.parse(readFileSync(progress, 'utf8')) as { items: unknown[] }).items.length;

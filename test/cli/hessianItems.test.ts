@@ -4,11 +4,10 @@
  * exits 130) then rerun, all give the document of one uninterrupted run, byte for byte
  * apart from cost.seconds. Tiny on purpose: a 784-8-10 MLP on 100 samples, cpu backend.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
-import { BIN, ROOT, sharpness } from '../helpers/cli.ts';
+import { sharpness, canonicalText, runAndStop } from '../helpers/cli.ts';
 import { saveMnistMlp, tempDir } from '../helpers/checkpoints.ts';
 import { useBackend } from '../helpers/engine.ts';
 
@@ -23,13 +22,6 @@ const hessian = () => [
   '--density', '--runs', '4', '--steps', '6', '--grid-points', '40', '--per-layer', '--save-interval', '0',
 ];
 
-/** The document's text with cost.seconds zeroed: what must be byte-identical. */
-function canonicalText(file: string): string {
-  const doc = JSON.parse(readFileSync(file, 'utf8'));
-  doc.cost.seconds = 0;
-  return JSON.stringify(doc, null, 2);
-}
-
 test.before(async () => {
   await useBackend('cpu');
   dir = await tempDir('sharpness-hessian-');
@@ -38,37 +30,6 @@ test.before(async () => {
   const r = await sharpness([...hessian(), '--workers', '1', '--out', full, '--quiet']);
   if (r.status !== 0) throw new Error(`uninterrupted run failed: ${r.stderr}`);
 });
-
-/** Starts the CLI, waits until its progress file holds at least `min` items, then sends `signal`. */
-function runAndStop(args: string[], progress: string, signal: NodeJS.Signals, min = 3): Promise<{ status: number | null; signal: NodeJS.Signals | null; stderr: string; savedBeforeSignal: number }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    let saved = 0;
-    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-    child.stdout.resume();
-    const poll = setInterval(() => {
-      try {
-        if (!existsSync(progress)) return;
-        const n = (JSON.parse(readFileSync(progress, 'utf8')) as { items: unknown[] }).items.length;
-        if (n >= min) {
-          clearInterval(poll);
-          saved = n;
-          child.kill(signal);
-        }
-      } catch {
-        // replaced while being read: try again
-      }
-    }, 5);
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-    child.on('error', reject);
-    child.on('close', (status, sig) => {
-      clearInterval(poll);
-      clearTimeout(timer);
-      resolve({ status, signal: sig, stderr, savedBeforeSignal: saved });
-    });
-  });
-}
 
 test('the single run: the report with every part, its HVPs in the cost', (t) => {
   const doc = JSON.parse(readFileSync(full, 'utf8'));

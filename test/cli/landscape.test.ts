@@ -4,11 +4,10 @@
  * ends with the same document as an uninterrupted run; shards merged equal a single run;
  * mismatched progress files and shards are refused; usage errors exit 2 on one line.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
-import { BIN, ROOT, sharpness } from '../helpers/cli.ts';
+import { sharpness, canonicalText, runAndStop } from '../helpers/cli.ts';
 import { saveMnistMlp, tempDir } from '../helpers/checkpoints.ts';
 import { useBackend } from '../helpers/engine.ts';
 
@@ -24,13 +23,6 @@ let full = '';
 const plane = () => ['landscape', ck1, '--random-plane', '--range', '-1:1:9', '--data', 'mnist:test:400', '--eval-data', 'mnist:test:100', '--backend', 'cpu', '--save-interval', '0'];
 const ITEMS = 82;
 
-/** The document's text with cost.seconds zeroed: what must be byte-identical. */
-function canonicalText(file: string): string {
-  const doc = JSON.parse(readFileSync(file, 'utf8'));
-  doc.cost.seconds = 0;
-  return JSON.stringify(doc, null, 2);
-}
-
 test.before(async () => {
   await useBackend('cpu');
   dir = await tempDir('sharpness-landscape-');
@@ -43,42 +35,11 @@ test.before(async () => {
   if (r.status !== 0) throw new Error(`uninterrupted run failed: ${r.stderr}`);
 });
 
-/** Starts the CLI, waits until its progress file holds at least `min` items, then sends `signal`. */
-function runAndStop(args: string[], progress: string, signal: NodeJS.Signals, min = 5): Promise<{ status: number | null; signal: NodeJS.Signals | null; stderr: string; savedBeforeSignal: number }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    let saved = 0;
-    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-    child.stdout.resume();
-    const poll = setInterval(() => {
-      try {
-        if (!existsSync(progress)) return;
-        const n = (JSON.parse(readFileSync(progress, 'utf8')) as { items: unknown[] }).items.length;
-        if (n >= min) {
-          clearInterval(poll);
-          saved = n;
-          child.kill(signal);
-        }
-      } catch {
-        // replaced while being read: try again
-      }
-    }, 5);
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-    child.on('error', reject);
-    child.on('close', (status, sig) => {
-      clearInterval(poll);
-      clearTimeout(timer);
-      resolve({ status, signal: sig, stderr, savedBeforeSignal: saved });
-    });
-  });
-}
-
 test('killed with SIGKILL midway and rerun: the same document as an uninterrupted run', async (t) => {
   const out = path.join(dir, 'killed.json');
   const progress = `${out}.partial.json`;
   // Killed while two worker threads compute; resumed on one.
-  const killed = await runAndStop([...plane(), '--out', out, '--workers', '2'], progress, 'SIGKILL');
+  const killed = await runAndStop([...plane(), '--out', out, '--workers', '2'], progress, 'SIGKILL', 5);
   t.is(killed.signal, 'SIGKILL', `the run ended before it could be killed: ${killed.stderr}`);
   t.false(existsSync(out), 'no result file yet');
   const saved = (JSON.parse(readFileSync(progress, 'utf8')) as { items: unknown[] }).items.length;
@@ -112,7 +73,7 @@ test('--workers 2 and --workers 3 give the document of one thread, byte for byte
 test('Ctrl-C says where the partial results are and exits 130; another landscape refuses them; the same command resumes', async (t) => {
   const out = path.join(dir, 'interrupted.json');
   const progress = `${out}.partial.json`;
-  const r = await runAndStop([...plane(), '--out', out], progress, 'SIGINT');
+  const r = await runAndStop([...plane(), '--out', out], progress, 'SIGINT', 5);
   t.is(r.status, 130, r.stderr);
   const m = /sharpness: partial results: (\S+) \((\d+) of 82 items\); rerun the same command to resume/.exec(r.stderr);
   t.truthy(m, r.stderr);

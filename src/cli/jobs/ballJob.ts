@@ -4,8 +4,6 @@
  * `sharpness ball` runs in shards, on worker threads, and resumes after an interruption,
  * always writing the document of a single uninterrupted run.
  */
-import type { BatchSize } from '../../objective/objectiveDefaults.ts';
-import type { BnMode } from '../../objective/Objective.ts';
 import type { BallNorm } from '../../sharpness/perturbationSet.ts';
 import type { BallResult } from '../../sharpness/ballSharpness.ts';
 import {
@@ -23,18 +21,10 @@ import { parseRadii, validateBallOptions, type ValidatedBallOptions } from '../.
 import { InputError } from '../../errors.ts';
 import type { ItemJob } from '../../parallel/ItemJob.ts';
 import { VERSION } from '../../version.ts';
-import { analysisHeader, openAnalysisFor, recordedOptions } from '../openAnalysis.ts';
+import { analysisHeader, openAnalysisFor, recordedOptions, type AnalysisSpec } from '../openAnalysis.ts';
 
 /** Everything a ball job depends on, as JSON: a worker thread opens the same job from it. */
-export interface BallDescription {
-  checkpoint: string;
-  data: string;
-  /** As given ('auto' is resolved when the data is loaded). */
-  loss: string;
-  bn: BnMode;
-  l2: number;
-  batchSize: BatchSize;
-  seed: number;
+export interface BallDescription extends AnalysisSpec {
   norm: BallNorm;
   radii: number[];
   adaptive: boolean;
@@ -47,14 +37,7 @@ export interface BallDescription {
 }
 
 /** The CLI arguments `describeBall` reads. */
-export interface BallArgs {
-  checkpoint: string;
-  data: string;
-  loss: string;
-  bn: BnMode;
-  l2: number;
-  batchSize: BatchSize;
-  seed: number;
+export interface BallArgs extends AnalysisSpec {
   radius: string | number | readonly (string | number)[];
   norm: BallNorm;
   adaptive: boolean;

@@ -6,9 +6,7 @@
  * it from that description; the records of any shards, workers and interrupted runs
  * assemble into the report a single run computes.
  */
-import type { BatchSize } from '../../objective/objectiveDefaults.ts';
 import { UsageError } from '../../errors.ts';
-import type { BnMode } from '../../objective/Objective.ts';
 import { validateBatchSize, validateL2 } from '../../objective/modelObjective.ts';
 import { hvpOperator, type HvpOperator } from '../../hessian/HvpOperator.ts';
 import { resolveHessianOptions, type HessianOptions, type ResolvedHessianOptions } from '../../hessian/hessianOptions.ts';
@@ -17,19 +15,11 @@ import type { HessianReport } from '../../hessian/hessianReport.ts';
 import { formatHessian } from '../../hessian/formatHessian.ts';
 import type { ItemJob } from '../../parallel/ItemJob.ts';
 import { VERSION } from '../../version.ts';
-import { analysisHeader, openAnalysisFor, recordedOptions } from '../openAnalysis.ts';
+import { analysisHeader, openAnalysisFor, recordedOptions, type AnalysisSpec } from '../openAnalysis.ts';
 
 /** Everything the job depends on, as JSON: a worker thread opens the same job from it. */
-export interface HessianDescription {
-  checkpoint: string;
-  /** The data spec, narrowed by --samples. */
-  data: string;
-  loss: string;
-  bn: BnMode;
-  l2: number;
-  batchSize: BatchSize;
-  /** --seed: of the data draw and of every probe, start vector and run. */
-  seed: number;
+/** `data` is the spec narrowed by --samples; `seed` seeds the data draw and every probe, start vector and run. */
+export interface HessianDescription extends AnalysisSpec {
   /** The resolved Hessian options (their seed is `seed`). */
   options: ResolvedHessianOptions;
   /** Note the HVPs spent on stderr every few seconds (not with --quiet); no effect on values. */
@@ -39,14 +29,7 @@ export interface HessianDescription {
 }
 
 /** The command-line options the description is built from. */
-export interface HessianArgs extends Omit<HessianOptions, 'maxIter' | 'sigma' | 'seed'> {
-  checkpoint: string;
-  data: string;
-  loss: string;
-  bn: BnMode;
-  l2: number;
-  batchSize: BatchSize;
-  seed: number;
+export interface HessianArgs extends Omit<HessianOptions, 'maxIter' | 'sigma' | 'seed'>, AnalysisSpec {
   quiet: boolean;
   samples: number | undefined;
   maxIter: number | undefined;

@@ -8,13 +8,11 @@
  * cannot know before loading: the loss at w and the item's group (its layer, blocks, layer
  * index and dimension). Every item computes them the same way, so records of one job agree.
  */
-import type { BatchSize } from '../../objective/objectiveDefaults.ts';
 import type { CommandArgs } from '../command.ts';
-import { recordedOptions } from '../openAnalysis.ts';
+import { recordedOptions, type AnalysisSpec } from '../openAnalysis.ts';
 import type { AnalysisOptions } from '../analysisOptions.ts';
 import { InputError, NumericError, UsageError } from '../../errors.ts';
 import { parseIgnore, type Ignore, type Norm } from '../../directions/normalizeDirection.ts';
-import type { BnMode } from '../../objective/Objective.ts';
 import type { ItemJob } from '../../parallel/ItemJob.ts';
 import { validateVolumeOptions, type ValidatedVolume, type VolumeResult } from '../../sharpness/flatVolume.ts';
 import { formatVolumeResult } from '../../sharpness/formatSharpness.ts';
@@ -22,14 +20,7 @@ import { assembleVolume, volumeItem, volumePlan, type VolumeGroup, type VolumeIt
 import { VERSION } from '../../version.ts';
 
 /** Everything a volume job depends on, as JSON (a worker thread opens the same job from it). */
-export interface VolumeDescription {
-  checkpoint: string;
-  data: string;
-  loss: string;
-  bn: BnMode;
-  l2: number;
-  batchSize: BatchSize;
-  seed: number;
+export interface VolumeDescription extends AnalysisSpec {
   delta: number;
   directions: number;
   norm: Norm;
