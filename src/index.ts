@@ -1,6 +1,7 @@
 /**
  * The public API of sharpness (named exports only): the engine, the data and checkpoint
- * loaders, the Objective, the three widths of a minimum, landscapes, reports and checks.
+ * loaders, the Objective, the three widths of a minimum (also as independent items),
+ * landscapes, the worker pool, reports and checks.
  * Every result is a typed object; the CLI is a thin layer over these.
  */
 export { EngineError, ErrorKind, InputError, isSharpnessError, NumericError, SharpnessError, UsageError } from './errors.ts';
@@ -29,6 +30,15 @@ export { hessianReport, type HessianReport, type HessianOptions } from './hessia
 export { ballSharpness, type BallOptions, type BallResult } from './sharpness/ballSharpness.ts';
 export { flatVolume, type VolumeOptions, type VolumeResult } from './sharpness/flatVolume.ts';
 export { Norm, normalizeDirection } from './directions/normalizeDirection.ts';
+
+// The measures as independent items (any subset, in any order, in any process, assembles to
+// the same result): for splitting work across threads, processes or machines.
+export { hessianItemPlan, hessianItem, assembleHessianReport } from './hessian/hessianItems.ts';
+export { ballPlan, createBallContext, ballItem, assembleBall } from './sharpness/ballItems.ts';
+export { volumePlan, volumeItem, assembleVolume } from './sharpness/volumeItems.ts';
+export { computeInWorkers, type PoolOptions } from './parallel/WorkerPool.ts';
+export type { ItemJob, JobModule } from './parallel/ItemJob.ts';
+export { parseShard, shardIndices, type Shard } from './parallel/shard.ts';
 
 export { createLandscape } from './landscape/createLandscape.ts';
 
