@@ -10,9 +10,6 @@ import { tf, tfl } from '../../src/engine/tf.ts';
 import * as pv from '../../src/engine/paramVector.ts';
 import { createRng } from '../../src/engine/rng.ts';
 import { InputError, UsageError } from '../../src/errors.ts';
-import { makeDataset } from '../../src/io/makeDataset.ts';
-import { Loss } from '../../src/objective/losses.ts';
-import { createModelObjective } from '../../src/objective/modelObjective.ts';
 import type { Objective } from '../../src/objective/Objective.ts';
 import { createQuadraticObjective } from '../../src/objective/quadraticObjective.ts';
 import {
@@ -26,8 +23,8 @@ import {
 } from '../../src/sharpness/ballItems.ts';
 import { ballSharpness, type BallOptions } from '../../src/sharpness/ballSharpness.ts';
 import { createPerturbationSet, randomPointInSet } from '../../src/sharpness/perturbationSet.ts';
-import { seedWeights } from '../helpers/layerCases.ts';
 import { useBackend } from '../helpers/engine.ts';
+import { tinyConvObjective } from './tinyConvObjective.ts';
 
 let quadratic: Objective;
 let model: tfl.LayersModel;
@@ -42,24 +39,7 @@ test.before(async () => {
     center: Array.from({ length: d }, (_, i) => Math.fround(Math.sin(3 * i + 3))),
     baseLoss: 0.3,
   });
-  const L = tfl.layers;
-  model = tfl.sequential({
-    layers: [
-      L.conv2d({ inputShape: [4, 4, 1], filters: 2, kernelSize: 3, activation: 'relu' }),
-      L.batchNormalization({}),
-      L.flatten(),
-      L.dense({ units: 3 }),
-    ],
-  });
-  seedWeights(model, createRng(2));
-  const rng = createRng(4);
-  const n = 24;
-  const x = Float32Array.from({ length: n * 16 }, () => rng.normal());
-  const labels = Int32Array.from({ length: n }, () => rng.int(0, 2));
-  modelObjective = await createModelObjective(model, makeDataset('synthetic:test', [4, 4, 1], x, { kind: 'classes', labels, numClasses: 3 }), {
-    loss: Loss.ce,
-    batchSize: 10,
-  });
+  ({ model, objective: modelObjective } = await tinyConvObjective());
 });
 
 test.after.always(() => {

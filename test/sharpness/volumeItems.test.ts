@@ -7,39 +7,19 @@ import test from 'ava';
 import { tf, tfl } from '../../src/engine/tf.ts';
 import { createRng } from '../../src/engine/rng.ts';
 import { UsageError } from '../../src/errors.ts';
-import { makeDataset } from '../../src/io/makeDataset.ts';
-import { createModelObjective } from '../../src/objective/modelObjective.ts';
-import { Loss } from '../../src/objective/losses.ts';
 import type { Objective } from '../../src/objective/Objective.ts';
 import { createQuadraticObjective } from '../../src/objective/quadraticObjective.ts';
 import { flatVolume, validateVolumeOptions, type VolumeOptions } from '../../src/sharpness/flatVolume.ts';
 import { assembleVolume, volumeItem, volumeItemSpec, volumePlan, type VolumeItemRecord } from '../../src/sharpness/volumeItems.ts';
-import { seedWeights } from '../helpers/layerCases.ts';
 import { useBackend } from '../helpers/engine.ts';
+import { tinyConvObjective } from './tinyConvObjective.ts';
 
 let model: tfl.LayersModel;
 let modelObjective: Objective;
 
 test.before(async () => {
   await useBackend('cpu');
-  const L = tfl.layers;
-  model = tfl.sequential({
-    layers: [
-      L.conv2d({ inputShape: [4, 4, 1], filters: 2, kernelSize: 3, activation: 'relu' }),
-      L.batchNormalization({}),
-      L.flatten(),
-      L.dense({ units: 3 }),
-    ],
-  });
-  seedWeights(model, createRng(2));
-  const rng = createRng(4);
-  const n = 24;
-  const x = Float32Array.from({ length: n * 16 }, () => rng.normal());
-  const labels = Int32Array.from({ length: n }, () => rng.int(0, 2));
-  modelObjective = await createModelObjective(model, makeDataset('synthetic:test', [4, 4, 1], x, { kind: 'classes', labels, numClasses: 3 }), {
-    loss: Loss.ce,
-    batchSize: 10,
-  });
+  ({ model, objective: modelObjective } = await tinyConvObjective());
 });
 
 test.after.always(() => {
