@@ -149,8 +149,16 @@ export async function openJob(description: VolumeDescription): Promise<ItemJob<V
     const objective = a.objective;
     const w = objective.params;
     const plan = volumePlan(objective.names, objective.shapes, o);
-    const baseLoss = objective.loss(w);
-    if (!Number.isFinite(baseLoss)) throw new NumericError(`volume: the loss at w is ${baseLoss}`);
+    // L(w), on the first item: a process that only hands out items or assembles never pays for it.
+    let baseLoss: number | null = null;
+    const lossAtW = (): number => {
+      if (baseLoss === null) {
+        const l = objective.loss(w);
+        if (!Number.isFinite(l)) throw new NumericError(`volume: the loss at w is ${l}`);
+        baseLoss = l;
+      }
+      return baseLoss;
+    };
     const groupOf = (j: number): { dimension: number; group: VolumeRecordGroup | null } => {
       const g = Math.floor(j / plan.directions) - 1;
       if (g < 0) return { dimension: plan.dimension, group: null };
@@ -174,8 +182,9 @@ export async function openJob(description: VolumeDescription): Promise<ItemJob<V
         engine: { backend: a.engine.backend, tfjsVersion: a.engine.tfjsVersion },
       },
       compute(j: number): VolumeJobRecord {
-        const r = volumeItem(objective, w, baseLoss, o, j, plan);
-        return { radius: r.radius, censored: r.censored, lossEvaluations: r.lossEvaluations, baseLoss, ...groupOf(j) };
+        const l0 = lossAtW();
+        const r = volumeItem(objective, w, l0, o, j, plan);
+        return { radius: r.radius, censored: r.censored, lossEvaluations: r.lossEvaluations, baseLoss: l0, ...groupOf(j) };
       },
       dispose() {
         a.dispose();
