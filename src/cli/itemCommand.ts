@@ -41,7 +41,8 @@ export function progressPathFor(out: string): string {
   return `${out}.partial.json`;
 }
 
-function readIfExists(file: string, command: string): string | null {
+/** A file's text, or null when it does not exist; any other failure is an error naming the file. */
+export function readIfExists(file: string, command: string): string | null {
   try {
     return fs.readFileSync(file, 'utf8');
   } catch (e) {

@@ -91,6 +91,11 @@ export interface AnalysisSpec {
   seed: number;
 }
 
+/** The AnalysisSpec fields of a larger object (a command line, a job description). */
+export function analysisSpecOf(x: AnalysisSpec): AnalysisSpec {
+  return { checkpoint: x.checkpoint, data: x.data, loss: x.loss, bn: x.bn, l2: x.l2, batchSize: x.batchSize, seed: x.seed };
+}
+
 /**
  * Loads and validates the checkpoint and data and builds the objective, on an engine that
  * is already started (the current one unless `engine` is given). Refuses an `out` inside

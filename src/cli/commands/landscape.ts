@@ -69,20 +69,6 @@ export function builder(y: Argv<GlobalOptions>): Argv<GlobalOptions & LandscapeC
   );
 }
 
-/** Where a run with --out keeps its partial results. */
-export function progressPathFor(out: string): string {
-  return `${out}.partial.json`;
-}
-
-function readJsonIfExists(file: string): { text: string } | null {
-  try {
-    return { text: fs.readFileSync(file, 'utf8') };
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new UsageError(`landscape: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-  }
-}
-
 export async function handler(argv: CommandArgs<LandscapeCliOptions>): Promise<void> {
   const startedAt = performance.now();
   const { resolveLandscapeSpec, parseShard, shardIndices } = await import('../../landscape/landscapeOptions.ts');
@@ -122,7 +108,7 @@ export async function handler(argv: CommandArgs<LandscapeCliOptions>): Promise<v
   const { assembleLandscape } = await import('../../landscape/assembleLandscape.ts');
   const { computeItems, progressLine } = await import('../../landscape/computeLandscape.ts');
   const { computeInWorkers } = await import('../../parallel/WorkerPool.ts');
-  const { resolveWorkers, workerBackend } = await import('../itemCommand.ts');
+  const { progressPathFor, readIfExists, resolveWorkers, workerBackend } = await import('../itemCommand.ts');
   const { landscapeIdentity, landscapeFingerprint } = await import('../../landscape/landscapeFingerprint.ts');
   const doc = await import('../../landscape/landscapeDocument.ts');
   const { formatLandscape } = await import('../../landscape/formatLandscape.ts');
@@ -174,11 +160,11 @@ export async function handler(argv: CommandArgs<LandscapeCliOptions>): Promise<v
       // A finished result of this very landscape: nothing to compute.
       const progressPath = argv.out !== undefined ? progressPathFor(argv.out) : undefined;
       if (argv.out !== undefined) {
-        const existing = readJsonIfExists(argv.out);
-        if (existing) {
+        const existing = readIfExists(argv.out, 'landscape');
+        if (existing !== null) {
           let parsed: unknown = null;
           try {
-            parsed = JSON.parse(existing.text);
+            parsed = JSON.parse(existing);
           } catch {
             parsed = null;
           }
@@ -199,9 +185,9 @@ export async function handler(argv: CommandArgs<LandscapeCliOptions>): Promise<v
       const done = new Map<number, import('../../landscape/landscapeTypes.ts').ItemRecord>();
       let priorSeconds = 0;
       if (progressPath) {
-        const existing = readJsonIfExists(progressPath);
-        if (existing) {
-          const p = doc.parseProgress(existing.text, progressPath, fingerprint, identity, frame.itemCount);
+        const existing = readIfExists(progressPath, 'landscape');
+        if (existing !== null) {
+          const p = doc.parseProgress(existing, progressPath, fingerprint, identity, frame.itemCount);
           const wanted = new Set(selection);
           for (const r of p.items) if (wanted.has(r.i)) done.set(r.i, r);
           priorSeconds = p.seconds;

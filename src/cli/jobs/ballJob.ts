@@ -21,17 +21,10 @@ import { parseRadii, validateBallOptions, type ValidatedBallOptions } from '../.
 import { InputError } from '../../errors.ts';
 import type { ItemJob } from '../../parallel/ItemJob.ts';
 import { VERSION } from '../../version.ts';
-import { analysisHeader, openAnalysisFor, recordedOptions, type AnalysisSpec } from '../openAnalysis.ts';
+import { analysisHeader, analysisSpecOf, openAnalysisFor, recordedOptions, type AnalysisSpec } from '../openAnalysis.ts';
 
 /** Everything a ball job depends on, as JSON: a worker thread opens the same job from it. */
-export interface BallDescription extends AnalysisSpec {
-  norm: BallNorm;
-  radii: number[];
-  adaptive: boolean;
-  eta: number;
-  steps: number;
-  restarts: number;
-  samples: number;
+export interface BallDescription extends AnalysisSpec, ValidatedBallOptions {
   /** The options recorded in the result document: as typed, without those that only say where and how the run goes. */
   recorded: Record<string, unknown>;
 }
@@ -58,24 +51,7 @@ export function describeBall(argv: BallArgs): BallDescription {
     samples: argv.samples,
     seed: argv.seed,
   });
-  const recorded = recordedOptions(argv);
-  return {
-    checkpoint: argv.checkpoint,
-    data: argv.data,
-    loss: argv.loss,
-    bn: argv.bn,
-    l2: argv.l2,
-    batchSize: argv.batchSize,
-    seed: o.seed,
-    norm: o.norm,
-    radii: o.radii,
-    adaptive: o.adaptive,
-    eta: o.eta,
-    steps: o.steps,
-    restarts: o.restarts,
-    samples: o.samples,
-    recorded,
-  };
+  return { ...analysisSpecOf(argv), ...o, recorded: recordedOptions(argv) };
 }
 
 /** The ball options of a description (possibly read back from a shard), validated. */
@@ -101,15 +77,7 @@ export function ballOptionsOf(d: BallDescription): ValidatedBallOptions {
 export async function openJob(description: BallDescription): Promise<ItemJob<BallRecord>> {
   const options = ballOptionsOf(description);
   const plan = ballPlan(options);
-  const a = await openAnalysisFor({
-    checkpoint: description.checkpoint,
-    data: description.data,
-    loss: description.loss,
-    bn: description.bn,
-    l2: description.l2,
-    batchSize: description.batchSize,
-    seed: description.seed,
-  });
+  const a = await openAnalysisFor(description);
   let context: BallContext | null = null;
   const { checkpoint: _c, data: _d, loss: _l, bn: _b, l2: _l2, recorded: _r, ...ballOptions } = description;
   return {

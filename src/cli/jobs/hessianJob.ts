@@ -15,7 +15,7 @@ import type { HessianReport } from '../../hessian/hessianReport.ts';
 import { formatHessian } from '../../hessian/formatHessian.ts';
 import type { ItemJob } from '../../parallel/ItemJob.ts';
 import { VERSION } from '../../version.ts';
-import { analysisHeader, openAnalysisFor, recordedOptions, type AnalysisSpec } from '../openAnalysis.ts';
+import { analysisHeader, analysisSpecOf, openAnalysisFor, recordedOptions, type AnalysisSpec } from '../openAnalysis.ts';
 
 /** Everything the job depends on, as JSON: a worker thread opens the same job from it. */
 /** `data` is the spec narrowed by --samples; `seed` seeds the data draw and every probe, start vector and run. */
@@ -111,7 +111,7 @@ function withHvpNotes(op: HvpOperator): HvpOperator {
 /** Loads the checkpoint and data (the engine is already started) and builds the HVP operator. */
 export async function openJob(description: HessianDescription): Promise<ItemJob<HessianItemRecord>> {
   const d = description;
-  const a = await openAnalysisFor({ checkpoint: d.checkpoint, data: d.data, loss: d.loss, bn: d.bn, l2: d.l2, batchSize: d.batchSize, seed: d.seed });
+  const a = await openAnalysisFor(d);
   try {
     const base = hvpOperator(a.objective);
     // --top-k against the number of parameters: known only now.
@@ -130,7 +130,7 @@ export async function openJob(description: HessianDescription): Promise<ItemJob<
       options: { ...rest, ...options },
       engine: { backend: a.engine.backend, tfjsVersion: a.engine.tfjsVersion },
     };
-    const recorded = d.recorded ?? recordedOptions({ checkpoint: d.checkpoint, data: d.data, loss: d.loss, bn: d.bn, l2: d.l2, batchSize: d.batchSize, ...options });
+    const recorded = d.recorded ?? recordedOptions({ ...analysisSpecOf(d), ...options });
     return {
       header: analysisHeader(a, recorded, d.seed),
       command: 'hessian',

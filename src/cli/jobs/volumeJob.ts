@@ -9,10 +9,10 @@
  * index and dimension). Every item computes them the same way, so records of one job agree.
  */
 import type { CommandArgs } from '../command.ts';
-import { recordedOptions, type AnalysisSpec } from '../openAnalysis.ts';
+import { analysisSpecOf, recordedOptions, type AnalysisSpec } from '../openAnalysis.ts';
 import type { AnalysisOptions } from '../analysisOptions.ts';
 import { InputError, NumericError, UsageError } from '../../errors.ts';
-import { parseIgnore, type Ignore, type Norm } from '../../directions/normalizeDirection.ts';
+import { parseIgnore, type Norm } from '../../directions/normalizeDirection.ts';
 import type { ItemJob } from '../../parallel/ItemJob.ts';
 import { validateVolumeOptions, type ValidatedVolume, type VolumeResult } from '../../sharpness/flatVolume.ts';
 import { formatVolumeResult } from '../../sharpness/formatSharpness.ts';
@@ -20,17 +20,7 @@ import { assembleVolume, volumeItem, volumePlan, type VolumeGroup, type VolumeIt
 import { VERSION } from '../../version.ts';
 
 /** Everything a volume job depends on, as JSON (a worker thread opens the same job from it). */
-export interface VolumeDescription extends AnalysisSpec {
-  delta: number;
-  directions: number;
-  norm: Norm;
-  ignore: Ignore[];
-  maxRadius: number;
-  initialRadius: number;
-  tolerance: number;
-  bootstrap: number;
-  confidence: number;
-  perLayer: boolean;
+export interface VolumeDescription extends AnalysisSpec, ValidatedVolume {
   /** The options as the command line gave them, recorded in the result (as every command does). */
   recorded?: Record<string, unknown>;
 }
@@ -87,26 +77,7 @@ export function describeVolume(argv: CommandArgs<VolumeArgs> | VolumeArgs): Volu
     perLayer: argv.perLayer,
     seed: argv.seed,
   });
-  return {
-    checkpoint: argv.checkpoint,
-    data: argv.data,
-    loss: argv.loss,
-    bn: argv.bn,
-    l2: argv.l2,
-    batchSize: argv.batchSize,
-    seed: o.seed,
-    delta: o.delta,
-    directions: o.directions,
-    norm: o.norm,
-    ignore: o.ignore,
-    maxRadius: o.maxRadius,
-    initialRadius: o.initialRadius,
-    tolerance: o.tolerance,
-    bootstrap: o.bootstrap,
-    confidence: o.confidence,
-    perLayer: o.perLayer,
-    recorded: recordedOptions(argv as unknown as Record<string, unknown>),
-  };
+  return { ...analysisSpecOf(argv), ...o, recorded: recordedOptions(argv as unknown as Record<string, unknown>) };
 }
 
 /** The volume options of a description (possibly read back from a shard), validated. */
@@ -136,15 +107,7 @@ function identityOptions(d: VolumeDescription): Omit<VolumeDescription, 'checkpo
 export async function openJob(description: VolumeDescription): Promise<ItemJob<VolumeJobRecord>> {
   const o = optionsOf(description);
   const { openAnalysisFor, analysisHeader } = await import('../openAnalysis.ts');
-  const a = await openAnalysisFor({
-    checkpoint: description.checkpoint,
-    data: description.data,
-    loss: description.loss,
-    bn: description.bn,
-    l2: description.l2,
-    batchSize: description.batchSize,
-    seed: description.seed,
-  });
+  const a = await openAnalysisFor(description);
   try {
     const objective = a.objective;
     const w = objective.params;
