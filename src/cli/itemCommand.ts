@@ -14,9 +14,8 @@ import type { CommandArgs } from './command.ts';
 import { DEFAULT_SAVE_INTERVAL, type ItemOptions } from './itemOptions.ts';
 import { note, printResult, startEngine } from './output.ts';
 import { checkOutPath } from './openAnalysis.ts';
-import { onInterrupt } from './interrupt.ts';
+import { keepProgress } from './progressKeeper.ts';
 import { UsageError } from '../errors.ts';
-import { writeFileAtomic, writeFileAtomicSync } from '../io/atomicWrite.ts';
 import { writeResultDocument, type ResultDocument } from '../io/resultDocument.ts';
 import { Backend } from '../engine/backendNames.ts';
 import type { EngineInfo } from '../engine/backend.ts';
@@ -149,35 +148,21 @@ export async function runItemCommand<D>(argv: CommandArgs<ItemOptions>, spec: It
     const secondsSoFar = () => priorSeconds + (performance.now() - startedAt) / 1000;
     const progressText = () =>
       `${JSON.stringify(docs.makeProgress(command, fingerprint, job.identity, job.itemCount, secondsSoFar(), ordered(done).map(([i, record]) => ({ i, record }))))}\n`;
-    let savedCount = done.size;
-    let lastSave = performance.now();
-    let lastNote = performance.now();
-    const runStart = performance.now();
-    let n = 0;
+    const progress = keepProgress({
+      argv,
+      progressPath,
+      saveInterval,
+      total: todo.length,
+      selectionCount: selection.length,
+      what,
+      text: progressText,
+      stored: () => done.size,
+      line: (n, total, seconds) => progressLine(command, n, total, seconds, what),
+    });
     const onRecord = async (i: number, record: unknown) => {
       done.set(i, record);
-      n++;
-      const now = performance.now();
-      if (progressPath && n < todo.length && now - lastSave >= saveInterval * 1000) {
-        await writeFileAtomic(progressPath, progressText());
-        savedCount = done.size;
-        lastSave = performance.now();
-      }
-      if (n === todo.length || now - lastNote > 2000) {
-        lastNote = now;
-        note(argv, progressLine(command, n, todo.length, (now - runStart) / 1000, what));
-      }
+      await progress.itemDone();
     };
-    const removeInterrupt = onInterrupt(() => {
-      if (!progressPath) return `no partial results kept: run with --out to be able to resume`;
-      try {
-        writeFileAtomicSync(progressPath, progressText());
-        savedCount = done.size;
-      } catch (e) {
-        return `partial results: ${progressPath} (${savedCount} of ${selection.length} ${what}; the last could not be saved: ${(e as Error).message}); rerun the same command to resume`;
-      }
-      return `partial results: ${progressPath} (${savedCount} of ${selection.length} ${what}); rerun the same command to resume`;
-    });
     try {
       const threads = Math.min(workers, todo.length);
       if (todo.length > 0) {
@@ -198,7 +183,7 @@ export async function runItemCommand<D>(argv: CommandArgs<ItemOptions>, spec: It
         }
       }
     } finally {
-      removeInterrupt();
+      progress.release();
     }
     const doc = finish(done, secondsSoFar());
     if (argv.out !== undefined) {

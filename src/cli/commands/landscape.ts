@@ -102,7 +102,7 @@ export async function handler(argv: CommandArgs<LandscapeCliOptions>): Promise<v
   const { startEngine } = await import('../output.ts');
   const { checkOutPath, checkpointRef, dataRef } = await import('../openAnalysis.ts');
   const { engineRef } = await import('../../io/resultDocument.ts');
-  const { writeFileAtomic, writeFileAtomicSync } = await import('../../io/atomicWrite.ts');
+  const { keepProgress } = await import('../progressKeeper.ts');
   const { writeResultDocument } = await import('../../io/resultDocument.ts');
   const { VERSION } = await import('../../version.ts');
   const { assembleLandscape } = await import('../../landscape/assembleLandscape.ts');
@@ -195,42 +195,29 @@ export async function handler(argv: CommandArgs<LandscapeCliOptions>): Promise<v
         }
       }
       const todo = selection.filter((i) => !done.has(i));
-      const runStart = performance.now();
       const secondsSoFar = () => priorSeconds + (performance.now() - startedAt) / 1000;
       const progressText = () =>
         `${JSON.stringify(doc.makeProgress(fingerprint, identity, frame.itemCount, secondsSoFar(), [...done.values()].sort((a, b) => a.i - b.i)))}\n`;
-      let savedCount = done.size;
-      let lastSave = performance.now();
-      let lastNote = performance.now();
-      const removeInterrupt = (await import('../interrupt.ts')).onInterrupt(() => {
-        if (!progressPath) return `no partial results kept: run with --out to be able to resume`;
-        try {
-          writeFileAtomicSync(progressPath, progressText());
-          savedCount = done.size;
-        } catch (e) {
-          return `partial results: ${progressPath} (${savedCount} of ${selection.length} ${what}; the last points could not be saved: ${(e as Error).message}); rerun the same command to resume`;
-        }
-        return `partial results: ${progressPath} (${savedCount} of ${selection.length} ${what}); rerun the same command to resume`;
+      const progress = keepProgress({
+        argv,
+        progressPath,
+        saveInterval: argv.saveInterval,
+        total: todo.length,
+        selectionCount: selection.length,
+        what,
+        text: progressText,
+        stored: () => done.size,
+        line: (n, total, seconds) => progressLine(n, total, seconds, what),
       });
       try {
         note(argv, `landscape: ${frame.kind}, ${frame.itemCount} items (${frame.pointCount} grid points + ${frame.itemCount - frame.pointCount} checkpoint${frame.itemCount - frame.pointCount === 1 ? '' : 's'})${shard ? `, shard ${shard.k}/${shard.n}: ${selection.length}` : ''}, evaluated by ${landscape.mode}`);
-        const onItem = async (record: import('../../landscape/landscapeTypes.ts').ItemRecord, n: number, total: number) => {
+        const onItem = async (record: import('../../landscape/landscapeTypes.ts').ItemRecord) => {
           done.set(record.i, record);
-          const now = performance.now();
-          if (progressPath && n < total && now - lastSave >= argv.saveInterval * 1000) {
-            await writeFileAtomic(progressPath, progressText());
-            savedCount = done.size;
-            lastSave = performance.now();
-          }
-          if (n === total || now - lastNote > 2000) {
-            lastNote = now;
-            note(argv, progressLine(n, total, (now - runStart) / 1000, what));
-          }
+          await progress.itemDone();
         };
         const threads = Math.min(resolveWorkers(argv.workers, engine), todo.length);
         if (threads > 1) {
           note(argv, `landscape: ${todo.length} ${what} on ${threads} worker threads`);
-          let n = 0;
           await computeInWorkers(
             {
               workers: threads,
@@ -239,13 +226,13 @@ export async function handler(argv: CommandArgs<LandscapeCliOptions>): Promise<v
               engine: { backend: workerBackend(engine), ...(argv.threads !== undefined ? { threads: argv.threads } : {}) },
             },
             todo,
-            (_i, record: import('../../landscape/landscapeTypes.ts').ItemRecord) => onItem(record, ++n, todo.length),
+            (_i, record: import('../../landscape/landscapeTypes.ts').ItemRecord) => onItem(record),
           );
         } else {
           await computeItems(landscape, todo, { onItem });
         }
       } finally {
-        removeInterrupt();
+        progress.release();
       }
       const result = finish([...done.values()], secondsSoFar());
       if (argv.out !== undefined) {
