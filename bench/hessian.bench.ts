@@ -261,7 +261,7 @@ async function trainedMlp(): Promise<{ op: HvpOperator; dispose: () => void }> {
 
 /** Power vs Lanczos on a saved checkpoint (e.g. the demo's MNIST MLP). */
 async function onCheckpoint(): Promise<void> {
-  const { loadCheckpoint } = await import('../src/io/checkpoint.ts');
+  const { loadLayers: loadCheckpoint } = await import('../src/formats/loadCheckpoint.ts');
   const { loadDataset } = await import('../src/io/dataset.ts');
   const { resolveLoss } = await import('../src/objective/resolveLoss.ts');
   const ck = await loadCheckpoint(CHECKPOINT);

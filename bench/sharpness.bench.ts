@@ -1,5 +1,5 @@
 /**
- * Times `ball` and `volume` on the MLP of ENGINE-NOTES (Dense 784-128-10, relu) over
+ * Times `ball` and `volume` on the built-in MLP (docs/engine.md; Dense 784-128-10, relu) over
  * 1000 synthetic 28x28 samples (seeded Gaussian inputs, 10 classes; the timing does not
  * depend on the values), wasm backend unless BACKEND=cpu. Run:
  *   node --import=tsx bench/sharpness.bench.ts

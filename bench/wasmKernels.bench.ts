@@ -220,7 +220,7 @@ const tensorsBefore = tf.memory().numTensors;
 for (let i = 0; i < 300; i++) backpropFilter(x, dy, [3, 3, 8, 16], 1, 'same').dispose();
 rows.push(`300 more Conv2DBackpropFilter calls: wasm heap ${before} -> ${heapBytes()} bytes, tensors ${tensorsBefore} -> ${tf.memory().numTensors}`);
 
-// End to end: one gradient of ENGINE-NOTES' CNN (Conv2D 3x3x8, BatchNorm, ReLU, MaxPool 2,
+// End to end: one gradient of the built-in CNN (docs/engine.md) (Conv2D 3x3x8, BatchNorm, ReLU, MaxPool 2,
 // Flatten, Dense 10 on 28x28x1) over 128 samples.
 const cnn = tfl.sequential({
   layers: [

@@ -10,7 +10,9 @@ export { valueAndGrad, hessianVectorProduct } from './engine/autodiff.ts';
 export * as paramVector from './engine/paramVector.ts';
 export { createRng, type Rng } from './engine/rng.ts';
 
-export { loadCheckpoint, saveCheckpoint, type Checkpoint, type Sidecar } from './io/checkpoint.ts';
+export { saveCheckpoint, type Sidecar } from './io/checkpoint.ts';
+export { loadCheckpoint } from './formats/loadCheckpoint.ts';
+export { type Checkpoint } from './formats/Checkpoint.ts';
 export { loadDataset, type Dataset, type Targets } from './io/dataset.ts';
 export { readNpy, writeNpy } from './io/npy.ts';
 export { validateDataForModel } from './io/validateData.ts';

@@ -13,14 +13,11 @@ import path from 'node:path';
 import { tf } from '../engine/tf.ts';
 import type { EngineInfo } from '../engine/backend.ts';
 import { UsageError } from '../errors.ts';
-import { loadCheckpoint, type Checkpoint } from '../io/checkpoint.ts';
-import { loadDataset, type Dataset } from '../io/dataset.ts';
+import { openAnalysisFor, type Analysis } from '../analysis/openAnalysis.ts';
 import { engineRef, makeResultDocument, type ResultDocument } from '../io/resultDocument.ts';
-import { validateDataForModel } from '../io/validateData.ts';
-import { createModelObjective } from '../objective/modelObjective.ts';
-import { resolveLoss } from '../objective/resolveLoss.ts';
+import { BnMode } from '../objective/Objective.ts';
+import { AUTO_BATCH_SIZE, type BatchSize } from '../objective/objectiveDefaults.ts';
 import type { Objective } from '../objective/Objective.ts';
-import type { Loss } from '../objective/losses.ts';
 import { hvpOperator } from '../hessian/HvpOperator.ts';
 import { hessianReport, type HessianOptions } from '../hessian/hessianReport.ts';
 import { ballSharpness, parseRadii, type BallResult } from '../sharpness/ballSharpness.ts';
@@ -92,37 +89,12 @@ export interface SelftestReport {
   seconds: number;
 }
 
-interface Opened {
-  checkpoint: Checkpoint;
-  data: Dataset;
-  loss: Loss;
-  l2: number;
-  objective: Objective;
-  dispose(): void;
-}
+type Opened = Analysis;
 
+/** A known minimum opened by the same opener the commands use (BatchNorm in eval mode, default chunks). */
 async function openMinimum(dir: string, m: KnownMinimum, l2: number): Promise<Opened> {
-  const checkpoint = await loadCheckpoint(path.join(dir, m.checkpoint));
-  try {
-    const data = await loadDataset(m.data, { cwd: dir });
-    validateDataForModel(data, checkpoint.model);
-    const loss = resolveLoss(m.loss, data, checkpoint.model);
-    const objective = await createModelObjective(checkpoint.model, data, { loss, bn: 'eval', l2 });
-    return {
-      checkpoint,
-      data,
-      loss,
-      l2,
-      objective,
-      dispose() {
-        objective.dispose();
-        checkpoint.model.dispose();
-      },
-    };
-  } catch (e) {
-    checkpoint.model.dispose();
-    throw e;
-  }
+  const spec = { checkpoint: path.join(dir, m.checkpoint), data: m.data, loss: m.loss, bn: BnMode.eval, l2, batchSize: AUTO_BATCH_SIZE as BatchSize, seed: 0 };
+  return openAnalysisFor(spec, { cwd: dir, engine: currentEngine() });
 }
 
 function currentEngine(): EngineInfo {

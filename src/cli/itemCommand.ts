@@ -13,7 +13,7 @@ import path from 'node:path';
 import type { CommandArgs } from './command.ts';
 import { DEFAULT_SAVE_INTERVAL, type ItemOptions } from './itemOptions.ts';
 import { note, printResult, startEngine } from './output.ts';
-import { checkOutPath } from './openAnalysis.ts';
+import { checkOutPath } from '../analysis/openAnalysis.ts';
 import { keepProgress } from './progressKeeper.ts';
 import { UsageError } from '../errors.ts';
 import { writeResultDocument, type ResultDocument } from '../io/resultDocument.ts';

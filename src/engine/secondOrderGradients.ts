@@ -6,7 +6,7 @@ import { tf, type Tensor } from './tf.ts';
  * (`tf.registerGradient` replaces an existing entry), and only public ops, except
  * `tf.engine().runKernel` for the depthwise backprop kernels, which have no exported op.
  *
- * Three defects are fixed (see ../shared/ENGINE-NOTES.md):
+ * Three defects are fixed (docs/engine.md has the measurements):
  *  1. Gradients that read the op's saved OUTPUT (Sigmoid, Tanh, Exp, Softmax, Elu): the
  *     saved clone is recorded on the tape before the op itself, so the second backward
  *     pass treats it as a constant and the HVP is silently wrong. We recompute from

@@ -4,7 +4,7 @@
  * activation is not linear; with a linear activation (a Conv2D followed by BatchNorm, the
  * logits Dense) it keeps the fused op, which is a customGrad whose backward pass computes
  * the gradients of ALL its inputs eagerly, including the gradient with respect to the
- * data fed to the first layer, which nothing uses. For the CNN of ENGINE-NOTES at batch
+ * data fed to the first layer, which nothing uses. For the built-in CNN (docs/engine.md) at batch
  * 1000 on wasm that is a Conv2DBackpropInput of 40 ms per gradient (a sixth of it) and two
  * per HVP. Here the linear case is split too, the same way tfjs splits the others
  * (conv2d / matMul, then add the bias), so that each input's gradient is computed only if

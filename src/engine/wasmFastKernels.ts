@@ -2,7 +2,7 @@
  * Faster versions of tfjs-backend-wasm 4.22 kernels that gradients and Hessian-vector
  * products spend most of their time in. Each wraps the package's own kernel and gives the
  * same values (up to float32 rounding); none changes what is computed. Measured on the
- * 2-core machine of ENGINE-NOTES (bench/engine.bench.ts, batch 1000):
+ * 2-core machine of docs/engine.md (bench/engine.bench.ts, batch 1000):
  *
  * - BatchMatMul with transposeA or transposeB: the package runs XNNPACK only when neither
  *   flag is set and otherwise a scalar blocked loop, 10-15x slower; every matMul gradient

@@ -26,7 +26,7 @@ import { readSidecar, validateSidecar, type Sidecar } from './sidecar.ts';
 
 export type { Sidecar } from './sidecar.ts';
 
-export interface CheckpointWeight {
+export interface LayersCheckpointWeight {
   /** The weight's name in the checkpoint (its manifest name, e.g. 'dense_Dense1/kernel'). */
   name: string;
   shape: number[];
@@ -34,7 +34,7 @@ export interface CheckpointWeight {
   trainable: boolean;
 }
 
-export interface Checkpoint {
+export interface LayersCheckpointFiles {
   /** The checkpoint directory, as given (or the directory of the given model.json). */
   dir: string;
   model: tfl.LayersModel;
@@ -45,7 +45,7 @@ export interface Checkpoint {
   paramCount: number;
   trainableParamCount: number;
   /** The model's weights in `model.weights` order. */
-  weights: CheckpointWeight[];
+  weights: LayersCheckpointWeight[];
   sidecar?: Sidecar;
 }
 
@@ -181,12 +181,12 @@ async function buildModel(files: CheckpointFiles): Promise<tfl.LayersModel> {
  * leaving the directory, a missing, truncated or oversized weight file, NaN/Inf weights,
  * a dtype or shape mismatch, or a malformed sharpness.json.
  */
-export async function loadCheckpoint(pathOrDir: string): Promise<Checkpoint> {
+export async function loadLayersCheckpoint(pathOrDir: string): Promise<LayersCheckpointFiles> {
   const files = await readCheckpointFiles(pathOrDir);
   assertFiniteWeights(files);
   const sidecar = await readSidecar(files.dir);
   const model = await buildModel(files);
-  const weights: CheckpointWeight[] = model.weights.map((w) => ({
+  const weights: LayersCheckpointWeight[] = model.weights.map((w) => ({
     name: w.originalName,
     shape: [...(w.shape as number[])],
     dtype: w.dtype,
@@ -194,7 +194,7 @@ export async function loadCheckpoint(pathOrDir: string): Promise<Checkpoint> {
   }));
   const paramCount = weights.reduce((a, w) => a + sizeOf(w.shape), 0);
   const trainableParamCount = weights.filter((w) => w.trainable).reduce((a, w) => a + sizeOf(w.shape), 0);
-  const checkpoint: Checkpoint = {
+  const checkpoint: LayersCheckpointFiles = {
     dir: files.dir,
     model,
     modelJson: files.modelJson,

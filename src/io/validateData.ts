@@ -3,7 +3,6 @@
  * sample shape vs the input shape, classes vs output units, regression dimension vs
  * output units, and at least one sample. Messages name both shapes.
  */
-import type { tfl } from '../engine/tf.ts';
 import { InputError } from '../errors.ts';
 import type { Dataset } from './makeDataset.ts';
 
@@ -11,17 +10,17 @@ function fmt(shape: readonly (number | null | undefined)[]): string {
   return `[${shape.map((d) => (d === null || d === undefined ? 'null' : String(d))).join(',')}]`;
 }
 
+/** What data is checked against: a network's per-sample input and output shapes (no batch axis). */
+export interface ModelShapes {
+  readonly inputShape: readonly (number | null)[];
+  readonly outputShape: readonly (number | null)[];
+}
+
 /** Throws InputError when `data` cannot be fed to `model` (see module comment). */
-export function validateDataForModel(data: Dataset, model: tfl.LayersModel): void {
+export function validateDataForModel(data: Dataset, model: ModelShapes): void {
   const spec = data.spec;
   if (!(data.n > 0)) throw new InputError(`data: ${spec} is empty; it needs at least one sample`);
-  if (model.inputs.length !== 1) {
-    throw new InputError(`data: the model has ${model.inputs.length} inputs; sharpness supports models with one input`);
-  }
-  if (model.outputs.length !== 1) {
-    throw new InputError(`data: the model has ${model.outputs.length} outputs; sharpness supports models with one output`);
-  }
-  const inShape = model.inputs[0]!.shape.slice(1) as (number | null)[];
+  const inShape = model.inputShape;
   const sample = data.sampleShape;
   if (inShape.length !== sample.length || inShape.some((d, i) => d !== null && d !== sample[i])) {
     throw new InputError(
@@ -32,8 +31,8 @@ export function validateDataForModel(data: Dataset, model: tfl.LayersModel): voi
   if (data.x.length !== data.n * perSample) {
     throw new InputError(`data: ${spec} has ${data.x.length} feature values, not n * prod(sampleShape) = ${data.n} * ${perSample}`);
   }
-  const outShape = model.outputs[0]!.shape as (number | null)[];
-  const outRest = outShape.slice(1);
+  const outShape = [null, ...model.outputShape];
+  const outRest = model.outputShape;
   if (outRest.some((d) => d === null)) {
     throw new InputError(`data: the model's output shape ${fmt(outShape)} has an unknown dimension; expected [null,units]`);
   }

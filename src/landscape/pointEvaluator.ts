@@ -18,7 +18,7 @@ import { tfl } from '../engine/tf.ts';
 import type { ParamVector } from '../engine/paramVector.ts';
 import type { Dataset } from '../io/dataset.ts';
 import { UsageError } from '../errors.ts';
-import { buildAnalysisModel } from '../objective/analysisModel.ts';
+import { buildAnalysisModel } from '../formats/layers/analysisModel.ts';
 import { createModelObjective } from '../objective/modelObjective.ts';
 import type { Loss } from '../objective/losses.ts';
 import { BnMode, type LossAndAccuracy, type Objective } from '../objective/Objective.ts';

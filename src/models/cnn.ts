@@ -1,5 +1,5 @@
 /**
- * The built-in CNN (ENGINE-NOTES's benchmark model): Conv2D 3x3x8 (valid, no bias),
+ * The built-in CNN (the benchmark model of docs/engine.md): Conv2D 3x3x8 (valid, no bias),
  * BatchNorm, ReLU, MaxPool 2, Flatten, Dense(classes, softmax). [H, W] inputs are
  * reshaped to [H, W, 1].
  */

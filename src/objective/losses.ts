@@ -12,6 +12,11 @@ export function isLoss(x: unknown): x is Loss {
   return typeof x === 'string' && (LOSSES as readonly string[]).includes(x);
 }
 
+/** The output activation a loss folds into itself (it is computed from logits). */
+export function foldFor(loss: Loss): 'softmax' | 'sigmoid' | null {
+  return loss === Loss.ce ? 'softmax' : loss === Loss.bce ? 'sigmoid' : null;
+}
+
 /**
  * The row max of z, with a zero gradient. Shifting by it keeps exp() finite; since the
  * shift's own derivative cancels exactly (1 - sum softmax = 0), leaving it off the gradient

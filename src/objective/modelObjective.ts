@@ -1,4 +1,4 @@
-import { tf, tfl, type Scalar, type Tensor } from '../engine/tf.ts';
+import { tf, type Scalar, type Tensor } from '../engine/tf.ts';
 import { valueAndGrad, hessianVectorProduct } from '../engine/autodiff.ts';
 import { ensureWasmFastKernels } from '../engine/wasmFastKernels.ts';
 import * as pv from '../engine/paramVector.ts';
@@ -7,11 +7,13 @@ import type { Dataset } from '../io/dataset.ts';
 import { InputError, NumericError, UsageError } from '../errors.ts';
 import {
   Loss,
+  foldFor,
   crossEntropyFromLogits,
   meanSquaredError,
   binaryCrossEntropyFromLogits,
 } from './losses.ts';
-import { buildAnalysisModel } from './analysisModel.ts';
+import { asNetwork, type NetworkLike } from '../formats/layers/layersNetwork.ts';
+import { unitsOf } from '../formats/Network.ts';
 import { AUTO_BATCH_SIZE, resolveBatchSize, type BatchSize } from './objectiveDefaults.ts';
 import { BnMode, newCost, type Cost, type LossAndAccuracy, type Objective } from './Objective.ts';
 
@@ -53,15 +55,17 @@ export function validateL2(l2: unknown): number {
 }
 
 /**
- * The loss of a layers model over a whole dataset, as a function of its trainable weights.
- * The model is copied (see buildAnalysisModel), so evaluating at any w never touches the
- * caller's model; the copy's weights are restored to w* after every call.
+ * The loss of a network (any checkpoint format) over a whole dataset, as a function of
+ * its trainable weights. The network is copied (Network.analysisNet), so evaluating at
+ * any w never touches the caller's model; the copy's weights are restored to w* after
+ * every call.
  */
-export async function createModelObjective(model: tfl.LayersModel, data: Dataset, opts: ModelObjectiveOptions): Promise<Objective> {
+export async function createModelObjective(model: NetworkLike, data: Dataset, opts: ModelObjectiveOptions): Promise<Objective> {
+  const network = asNetwork(model);
   const loss = opts.loss;
   const bn = opts.bn ?? BnMode.eval;
   const l2 = validateL2(opts.l2 ?? 0);
-  const batchSize = resolveBatchSize(validateBatchSize(opts.batchSize ?? AUTO_BATCH_SIZE), model);
+  const batchSize = resolveBatchSize(validateBatchSize(opts.batchSize ?? AUTO_BATCH_SIZE), network);
   if (data.n === 0) throw new InputError(`data: ${data.spec} is empty`);
   if (loss === Loss.mse && data.targets.kind !== 'regression' && data.targets.kind !== 'classes') {
     throw new InputError(`data: ${data.spec} has no targets for mse`);
@@ -71,14 +75,12 @@ export async function createModelObjective(model: tfl.LayersModel, data: Dataset
   }
 
   ensureWasmFastKernels();
-  const fold = loss === Loss.ce ? 'softmax' : loss === Loss.bce ? 'sigmoid' : null;
-  const { model: net } = await buildAnalysisModel(model, fold);
-  const layerVars = net.trainableWeights;
-  const vars = layerVars.map((w) => w.read() as tf.Variable);
-  const names = layerVars.map((w) => w.originalName);
+  const net = await network.analysisNet(foldFor(loss));
+  const vars = net.vars;
+  const names = [...net.names];
   const shapes = vars.map((v) => v.shape.slice());
   const base = vars.map((v) => v.clone());
-  const outputUnits = (net.outputs[0]!.shape as (number | null)[]).slice(1).reduce<number>((a, b) => a * (b ?? 1), 1);
+  const outputUnits = unitsOf(network.outputShape);
   const sampleSize = data.sampleShape.reduce((a: number, b: number) => a * b, 1);
 
   const targetTensor = (start: number, size: number): Tensor => {
@@ -114,7 +116,7 @@ export async function createModelObjective(model: tfl.LayersModel, data: Dataset
 
   const training = bn === BnMode.train;
   const logitsOf = (x: Tensor): Tensor => {
-    const out = net.apply(x, { training }) as Tensor;
+    const out = net.apply(x, training);
     return out.rank > 2 ? tf.reshape(out, [out.shape[0]!, -1]) : out;
   };
   const lossOfLogits = (logits: Tensor, y: Tensor): Scalar => {

@@ -1,4 +1,5 @@
-import type { tfl } from '../engine/tf.ts';
+import { asNetwork, type NetworkLike } from '../formats/layers/layersNetwork.ts';
+export { largestActivation } from '../formats/layers/layersNetwork.ts';
 
 /** The largest chunk 'auto' picks: large enough to amortise per-op dispatch, small enough for HVP memory. */
 export const DEFAULT_BATCH_SIZE = 1000;
@@ -16,31 +17,13 @@ export const AUTO_BATCH_SIZE = 'auto';
 const AUTO_CHUNK_BYTES = 8 * 2 ** 20;
 const MIN_AUTO_CHUNK = 50;
 
-/** Floats per sample in the model's largest layer output (or its input). */
-export function largestActivation(model: tfl.LayersModel): number {
-  const size = (shape: unknown): number => {
-    const shapes = (Array.isArray(shape) && Array.isArray(shape[0]) ? shape : [shape]) as (number | null)[][];
-    return Math.max(0, ...shapes.map((s) => s.slice(1).reduce<number>((p, d) => p * (d ?? 1), 1)));
-  };
-  let most = 1;
-  for (const input of model.inputs) most = Math.max(most, size(input.shape));
-  for (const layer of model.layers) {
-    try {
-      most = Math.max(most, size(layer.outputShape));
-    } catch {
-      // a layer used more than once has no single output shape; its inputs' sizes count
-    }
-  }
-  return most;
-}
-
 /** The chunk 'auto' picks for `model`: the largest activation of a chunk about 8 MB, in steps of 50, 50 to 1000. */
-export function chunkSizeFor(model: tfl.LayersModel): number {
-  const fit = Math.floor(AUTO_CHUNK_BYTES / (4 * largestActivation(model)));
+export function chunkSizeFor(model: NetworkLike): number {
+  const fit = Math.floor(AUTO_CHUNK_BYTES / (4 * asNetwork(model).largestActivation));
   return Math.min(DEFAULT_BATCH_SIZE, Math.max(MIN_AUTO_CHUNK, Math.floor(fit / MIN_AUTO_CHUNK) * MIN_AUTO_CHUNK));
 }
 
 /** A chunk size in samples: the number given, or chunkSizeFor(model) for 'auto'. */
-export function resolveBatchSize(batchSize: BatchSize, model: tfl.LayersModel): number {
+export function resolveBatchSize(batchSize: BatchSize, model: NetworkLike): number {
   return batchSize === AUTO_BATCH_SIZE ? chunkSizeFor(model) : batchSize;
 }

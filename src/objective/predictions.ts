@@ -1,7 +1,7 @@
-import { tf, tfl, type Tensor } from '../engine/tf.ts';
+import { tf } from '../engine/tf.ts';
 import type { Dataset } from '../io/dataset.ts';
-import { buildAnalysisModel } from './analysisModel.ts';
-import { Loss } from './losses.ts';
+import { asNetwork, type NetworkLike } from '../formats/layers/layersNetwork.ts';
+import { Loss, foldFor } from './losses.ts';
 import { BnMode, type LossAndAccuracy } from './Objective.ts';
 import { AUTO_BATCH_SIZE, resolveBatchSize, type BatchSize } from './objectiveDefaults.ts';
 
@@ -13,12 +13,12 @@ export interface Outputs {
 }
 
 export async function predictOutputs(
-  model: tfl.LayersModel,
+  model: NetworkLike,
   data: Dataset,
   loss: Loss,
   opts: { bn?: BnMode; batchSize?: BatchSize } = {},
 ): Promise<Outputs> {
-  const { model: net } = await buildAnalysisModel(model, loss === Loss.ce ? 'softmax' : loss === Loss.bce ? 'sigmoid' : null);
+  const net = await asNetwork(model).analysisNet(foldFor(loss));
   const batch = resolveBatchSize(opts.batchSize ?? AUTO_BATCH_SIZE, model);
   const training = opts.bn === BnMode.train;
   const per = data.sampleShape.reduce((a, b) => a * b, 1);
@@ -29,7 +29,7 @@ export async function predictOutputs(
       const size = Math.min(batch, data.n - start);
       const out = tf.tidy(() => {
         const x = tf.tensor(data.x.subarray(start * per, (start + size) * per), [size, ...data.sampleShape]);
-        const y = net.apply(x, { training }) as Tensor;
+        const y = net.apply(x, training);
         const logits = tf.reshape(y, [size, -1]);
         return loss === Loss.ce ? tf.softmax(logits) : loss === Loss.bce ? tf.sigmoid(logits) : logits;
       });

@@ -1,4 +1,5 @@
-import type { tfl } from '../engine/tf.ts';
+import { asNetwork, type NetworkLike } from '../formats/layers/layersNetwork.ts';
+import { unitsOf } from '../formats/Network.ts';
 import type { Dataset } from '../io/dataset.ts';
 import { UsageError } from '../errors.ts';
 import { LOSSES, Loss, isLoss } from './losses.ts';
@@ -7,8 +8,8 @@ import { LOSSES, Loss, isLoss } from './losses.ts';
 export const LOSS_CHOICES = ['auto', ...LOSSES] as const;
 export type LossChoice = (typeof LOSS_CHOICES)[number];
 
-function outputUnits(model: tfl.LayersModel): number {
-  return (model.outputs[0]!.shape as (number | null)[]).slice(1).reduce<number>((a, b) => a * (b ?? 1), 1);
+function outputUnits(model: NetworkLike): number {
+  return unitsOf(asNetwork(model).outputShape);
 }
 
 /**
@@ -16,7 +17,7 @@ function outputUnits(model: tfl.LayersModel): number {
  * single output unit), mean squared error for regression targets. An explicit choice
  * that cannot work with the data is a usage error.
  */
-export function resolveLoss(choice: string, data: Dataset, model: tfl.LayersModel): Loss {
+export function resolveLoss(choice: string, data: Dataset, model: NetworkLike): Loss {
   const classes = data.targets.kind === 'classes';
   if (choice === 'auto') {
     if (!classes) return Loss.mse;

@@ -5,16 +5,18 @@
  * each metric over the seeds as mean +- sample standard deviation. Writes OUT/results.json
  * and OUT/results.md.
  */
+import { layersNetwork } from '../formats/layers/layersNetwork.ts';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { tfl } from '../engine/tf.ts';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomicWrite.ts';
-import { loadCheckpoint } from '../io/checkpoint.ts';
+import { openAnalysisFor } from '../analysis/openAnalysis.ts';
+import { BnMode } from '../objective/Objective.ts';
+import { AUTO_BATCH_SIZE, type BatchSize } from '../objective/objectiveDefaults.ts';
 import { loadDataset, type Dataset } from '../io/dataset.ts';
 import { validateDataForModel } from '../io/validateData.ts';
 import { InputError } from '../errors.ts';
 import { resolveLoss } from '../objective/resolveLoss.ts';
-import { createModelObjective } from '../objective/modelObjective.ts';
 import { Hessian } from '../hessian/Hessian.ts';
 import { buildBuiltinModel, isBuiltinModel } from '../models/builtinModels.ts';
 import { modelFromTopologyFile } from '../models/topologyFile.ts';
@@ -107,18 +109,14 @@ async function lambdaMax(
   data: Dataset,
   opts: { maxIter?: number; tol?: number },
 ): Promise<{ value: number; converged: boolean; hvps: number }> {
-  const c = await loadCheckpoint(checkpointDir);
+  const spec = { checkpoint: checkpointDir, data: data.spec, loss: 'auto', bn: BnMode.eval, l2: 0, batchSize: AUTO_BATCH_SIZE as BatchSize, seed: 0 };
+  const a = await openAnalysisFor(spec, { data });
   try {
-    const loss = resolveLoss('auto', data, c.model);
-    const o = await createModelObjective(c.model, data, { loss });
-    try {
-      const r = Hessian.fromObjective(o).eigenvalues({ topK: 1, ...(opts.maxIter ? { maxIter: opts.maxIter } : {}), ...(opts.tol ? { tol: opts.tol } : {}) });
-      return { value: r.eigenvalues[0]!, converged: r.converged, hvps: o.cost.hvps };
-    } finally {
-      o.dispose();
-    }
+    const o = a.objective;
+    const r = Hessian.fromObjective(o).eigenvalues({ topK: 1, ...(opts.maxIter ? { maxIter: opts.maxIter } : {}), ...(opts.tol ? { tol: opts.tol } : {}) });
+    return { value: r.eigenvalues[0]!, converged: r.converged, hvps: o.cost.hvps };
   } finally {
-    c.model.dispose();
+    a.dispose();
   }
 }
 
@@ -171,8 +169,8 @@ export async function runRecipe(recipe: Recipe, opts: { outDir: string; events?:
       const outDir = path.join(opts.outDir, run.name, `seed-${seed}`);
       let summary;
       try {
-        validateDataForModel(data, model);
-        validateDataForModel(evalData, model);
+        validateDataForModel(data, layersNetwork(model));
+        validateDataForModel(evalData, layersNetwork(model));
         const loss = resolveLoss('auto', data, model);
         note(`recipe ${recipe.name}: run ${run.name}, seed ${seed} (${config.method}, ${config.epochs} epochs)`);
         summary = await runTraining({

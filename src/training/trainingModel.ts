@@ -9,9 +9,11 @@
 import { tf, tfl } from '../engine/tf.ts';
 import type { Rng } from '../engine/rng.ts';
 import type { Loss } from '../objective/losses.ts';
-import { foldFor, foldOutputActivation, outputLayer, topologyOf } from '../objective/analysisModel.ts';
+import { foldOutputActivation, outputLayer, topologyOf } from '../formats/layers/analysisModel.ts';
+import { foldFor } from '../objective/losses.ts';
 
-export { topologyOf, foldFor, type ModelJson } from '../objective/analysisModel.ts';
+export { topologyOf, type ModelJson } from '../formats/layers/analysisModel.ts';
+export { foldFor } from '../objective/losses.ts';
 
 /** A copy of `model` whose output is logits for `loss` (see module comment), with the same weights. */
 export async function buildTrainingNetwork(model: tfl.LayersModel, loss: Loss): Promise<tfl.LayersModel> {

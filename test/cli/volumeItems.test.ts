@@ -10,7 +10,7 @@ import test from 'ava';
 import { sharpness, canonicalText, runAndStop, savedItems } from '../helpers/cli.ts';
 import { saveMnistMlp, tempDir } from '../helpers/checkpoints.ts';
 import { useBackend } from '../helpers/engine.ts';
-import { openAnalysisFor } from '../../src/cli/openAnalysis.ts';
+import { openAnalysisFor } from '../../src/analysis/openAnalysis.ts';
 import { flatVolume } from '../../src/sharpness/flatVolume.ts';
 
 let dir = '';

@@ -3,7 +3,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { tf, tfl } from '../../src/engine/tf.ts';
 import { InputError, NumericError } from '../../src/errors.ts';
-import { loadCheckpoint, saveCheckpoint, type Checkpoint } from '../../src/io/checkpoint.ts';
+import { saveCheckpoint } from '../../src/io/checkpoint.ts';
+import { loadLayers as loadCheckpoint } from '../../src/formats/loadCheckpoint.ts';
+import { type LayersCheckpoint as Checkpoint } from '../../src/formats/Checkpoint.ts';
 import { FIXTURES, copyDir, snapshot, tmpDir } from './helpers/files.ts';
 import { kerasWeight } from './helpers/makeIoFixtures.ts';
 

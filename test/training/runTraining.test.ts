@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import test from 'ava';
 import { tf } from '../../src/engine/tf.ts';
-import { loadCheckpoint } from '../../src/io/checkpoint.ts';
+import { loadLayers as loadCheckpoint } from '../../src/formats/loadCheckpoint.ts';
 import { loadDataset, type Dataset } from '../../src/io/dataset.ts';
 import { cnn } from '../../src/models/cnn.ts';
 import { mlp } from '../../src/models/mlp.ts';

@@ -37,40 +37,36 @@ export async function handler(argv: CommandArgs<EvaluateOptions>): Promise<void>
     throw new UsageError(`evaluate: --ensemble needs at least 2 checkpoints, got ${argv.checkpoints.length}`);
   }
   const engine = await startEngine(argv);
-  const { loadCheckpoint } = await import('../../io/checkpoint.ts');
   const { loadDataset } = await import('../../io/dataset.ts');
-  const { validateDataForModel } = await import('../../io/validateData.ts');
-  const { resolveLoss } = await import('../../objective/resolveLoss.ts');
-  const { createModelObjective } = await import('../../objective/modelObjective.ts');
+  const { openAnalysisFor, analysisSpecOf } = await import('../../analysis/openAnalysis.ts');
   const { predictOutputs, averageOutputs, scoreOutputs } = await import('../../objective/predictions.ts');
   const { makeResultDocument, engineRef, writeResultDocument } = await import('../../io/resultDocument.ts');
-  const { recordedOptions, checkpointRef, dataRef, checkOutPath } = await import('../openAnalysis.ts');
+  const { recordedOptions, checkpointRef, dataRef } = await import('../../analysis/openAnalysis.ts');
   type Outputs = Awaited<ReturnType<typeof predictOutputs>>;
 
   const data = await loadDataset(argv.data, { seed: argv.seed });
   const models: EvaluateResult['models'] = [];
   const refs = [];
   const outputs: Outputs[] = [];
-  let loss: ReturnType<typeof resolveLoss> | null = null;
+  let loss: Awaited<ReturnType<typeof openAnalysisFor>>['loss'] | null = null;
   let passes = 0;
   for (const path of argv.checkpoints) {
-    const ckpt = await loadCheckpoint(path);
-    checkOutPath(argv.out, { dirs: [ckpt.dir] });
-    validateDataForModel(data, ckpt.model);
-    const thisLoss = resolveLoss(argv.loss, data, ckpt.model);
-    if (loss !== null && thisLoss !== loss) {
-      throw new UsageError(`evaluate: ${path} needs loss ${thisLoss} but earlier checkpoints use ${loss}; pass --loss explicitly`);
+    const a = await openAnalysisFor(analysisSpecOf({ ...argv, checkpoint: path }), { out: argv.out, engine, data });
+    try {
+      const ckpt = a.checkpoint;
+      if (loss !== null && a.loss !== loss) {
+        throw new UsageError(`evaluate: ${path} needs loss ${a.loss} but earlier checkpoints use ${loss}; pass --loss explicitly`);
+      }
+      loss = a.loss;
+      const r = a.objective.lossAndAccuracy(a.objective.params);
+      passes++;
+      if (argv.ensemble) outputs.push(await predictOutputs(ckpt.network, data, loss, { bn: argv.bn, batchSize: argv.batchSize }));
+      models.push({ checkpoint: ckpt.dir, sha256: ckpt.sha256, ...r });
+      refs.push(checkpointRef(ckpt));
+      note(argv, `evaluate: ${ckpt.dir}: loss ${r.loss.toPrecision(6)}${r.accuracy === null ? '' : `, accuracy ${r.accuracy.toFixed(4)}`}`);
+    } finally {
+      a.dispose();
     }
-    loss = thisLoss;
-    const o = await createModelObjective(ckpt.model, data, { loss, bn: argv.bn, l2: argv.l2, batchSize: argv.batchSize });
-    const r = o.lossAndAccuracy(o.params);
-    passes++;
-    o.dispose();
-    if (argv.ensemble) outputs.push(await predictOutputs(ckpt.model, data, loss, { bn: argv.bn, batchSize: argv.batchSize }));
-    models.push({ checkpoint: ckpt.dir, sha256: ckpt.sha256, ...r });
-    refs.push(checkpointRef(ckpt));
-    note(argv, `evaluate: ${ckpt.dir}: loss ${r.loss.toPrecision(6)}${r.accuracy === null ? '' : `, accuracy ${r.accuracy.toFixed(4)}`}`);
-    ckpt.model.dispose();
   }
   if (argv.ensemble && outputs[0] && outputs.some((o) => o.units !== outputs[0]!.units)) {
     throw new UsageError('evaluate: --ensemble needs checkpoints with the same number of outputs');

@@ -29,10 +29,11 @@ export interface LayerInfo {
 export async function handler(argv: CommandArgs<InfoOptions>): Promise<void> {
   const startedAt = performance.now();
   const engine = await startEngine(argv);
-  const { loadCheckpoint } = await import('../../io/checkpoint.ts');
+  const { loadCheckpoint } = await import('../../formats/loadCheckpoint.ts');
   const { makeResultDocument, engineRef, writeResultDocument } = await import('../../io/resultDocument.ts');
-  const { recordedOptions, checkpointRef, checkOutPath } = await import('../openAnalysis.ts');
-  const ckpt = await loadCheckpoint(argv.checkpoint);
+  const { recordedOptions, checkpointRef, checkOutPath } = await import('../../analysis/openAnalysis.ts');
+  const { requireLayers } = await import('../../formats/Checkpoint.ts');
+  const ckpt = requireLayers(await loadCheckpoint(argv.checkpoint), 'info');
   checkOutPath(argv.out, { dirs: [ckpt.dir] });
   const byName = new Map(ckpt.weights.map((w) => [w.name, w]));
   const layers: LayerInfo[] = ckpt.model.layers.map((layer) => {
@@ -74,7 +75,7 @@ export async function handler(argv: CommandArgs<InfoOptions>): Promise<void> {
     cost: { seconds: (performance.now() - startedAt) / 1000, lossEvaluations: 0, gradients: 0, hvps: 0 },
   });
   if (argv.out) await writeResultDocument(argv.out, doc);
-  ckpt.model.dispose();
+  ckpt.dispose();
   printResult(argv, doc, () => {
     const nw = Math.max(5, ...layers.map((l) => l.name.length));
     const cw = Math.max(5, ...layers.map((l) => l.className.length));

@@ -100,7 +100,7 @@ export async function handler(argv: CommandArgs<LandscapeCliOptions>): Promise<v
   }
 
   const { startEngine } = await import('../output.ts');
-  const { checkOutPath, checkpointRef, dataRef } = await import('../openAnalysis.ts');
+  const { checkOutPath, checkpointRef, dataRef } = await import('../../analysis/openAnalysis.ts');
   const { engineRef } = await import('../../io/resultDocument.ts');
   const { keepProgress } = await import('../progressKeeper.ts');
   const { writeResultDocument } = await import('../../io/resultDocument.ts');

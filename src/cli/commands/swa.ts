@@ -44,7 +44,8 @@ export async function handler(argv: CommandArgs<SwaOptions>): Promise<void> {
     throw new UsageError(`swa: --batch-size must be an integer >= 1, got ${String(batchSize)}`);
   }
   const engine = await startEngine(argv);
-  const { loadCheckpoint } = await import('../../io/checkpoint.ts');
+  const { loadCheckpoint } = await import('../../formats/loadCheckpoint.ts');
+  const { requireLayers } = await import('../../formats/Checkpoint.ts');
   const { saveCheckpoint } = await import('../../io/checkpoint.ts');
   const { loadDataset } = await import('../../io/dataset.ts');
   const { validateDataForModel } = await import('../../io/validateData.ts');
@@ -53,22 +54,22 @@ export async function handler(argv: CommandArgs<SwaOptions>): Promise<void> {
   const { scoreModel } = await import('../../training/evaluateModel.ts');
   const { solutionLine } = await import('../../training/progress.ts');
   const { makeResultDocument, engineRef } = await import('../../io/resultDocument.ts');
-  const { recordedOptions, dataRef, checkpointRef, checkOutPath } = await import('../openAnalysis.ts');
+  const { recordedOptions, dataRef, checkpointRef, checkOutPath } = await import('../../analysis/openAnalysis.ts');
   const { VERSION } = await import('../../version.ts');
-  type Ckpt = Awaited<ReturnType<typeof loadCheckpoint>>;
+  type Ckpt = ReturnType<typeof requireLayers>;
 
   const ckpts: Ckpt[] = [];
   try {
     for (const p of argv.checkpoints) {
-      const c = await loadCheckpoint(p);
+      const c = requireLayers(await loadCheckpoint(p), 'swa');
       checkOutPath(argv.out, { dirs: [c.dir] });
       ckpts.push(c);
     }
     const data = await loadDataset(argv.data, { seed: argv.seed });
     const evalData = argv.evalData ? await loadDataset(argv.evalData, { seed: argv.seed }) : undefined;
     const target = ckpts[0]!.model;
-    validateDataForModel(data, target);
-    if (evalData) validateDataForModel(evalData, target);
+    validateDataForModel(data, ckpts[0]!.network);
+    if (evalData) validateDataForModel(evalData, ckpts[0]!.network);
     const loss = resolveLoss(argv.loss, data, target);
     const refs = ckpts.map(checkpointRef);
     const bn = await averageIntoInPlace(

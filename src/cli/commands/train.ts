@@ -102,8 +102,9 @@ export async function handler(argv: CommandArgs<TrainCliOptions>): Promise<void>
   const outDir = argv.out;
   const engine = await startEngine(argv);
   const { loadDataset } = await import('../../io/dataset.ts');
-  const { loadCheckpoint } = await import('../../io/checkpoint.ts');
+  const { loadCheckpoint } = await import('../../formats/loadCheckpoint.ts');
   const { validateDataForModel } = await import('../../io/validateData.ts');
+  const { layersNetwork } = await import('../../formats/layers/layersNetwork.ts');
   const { resolveLoss } = await import('../../objective/resolveLoss.ts');
   const { buildBuiltinModel, isBuiltinModel } = await import('../../models/builtinModels.ts');
   const { modelFromTopologyFile } = await import('../../models/topologyFile.ts');
@@ -111,7 +112,7 @@ export async function handler(argv: CommandArgs<TrainCliOptions>): Promise<void>
   const { runTraining } = await import('../../training/runTraining.ts');
   const { progressLine, epochLine, solutionLine, throttle, formatDuration } = await import('../../training/progress.ts');
   const { makeResultDocument, engineRef, writeResultDocument } = await import('../../io/resultDocument.ts');
-  const { recordedOptions, dataRef, checkOutPath } = await import('../openAnalysis.ts');
+  const { recordedOptions, dataRef, checkOutPath } = await import('../../analysis/openAnalysis.ts');
   const { InputError } = await import('../../errors.ts');
 
   const data = await loadDataset(argv.data, { seed: argv.seed });
@@ -131,7 +132,8 @@ export async function handler(argv: CommandArgs<TrainCliOptions>): Promise<void>
   }
   let parent: string | undefined;
   if (argv.init) {
-    const ckpt = await loadCheckpoint(argv.init);
+    const { requireLayers } = await import('../../formats/Checkpoint.ts');
+    const ckpt = requireLayers(await loadCheckpoint(argv.init), 'train --init');
     checkOutPath(outDir, { dirs: [ckpt.dir] });
     parent = ckpt.dir;
     if (model) {
@@ -144,8 +146,8 @@ export async function handler(argv: CommandArgs<TrainCliOptions>): Promise<void>
     }
     modelSource = `${modelSource}+init:${ckpt.sha256}`;
   }
-  validateDataForModel(data, model!);
-  if (evalData) validateDataForModel(evalData, model!);
+  validateDataForModel(data, layersNetwork(model!));
+  if (evalData) validateDataForModel(evalData, layersNetwork(model!));
   const loss = resolveLoss(argv.loss, data, model!);
 
   let epochsDone = 0;

@@ -21,7 +21,7 @@ import { parseRadii, validateBallOptions, type ValidatedBallOptions } from '../.
 import { InputError } from '../../errors.ts';
 import type { ItemJob } from '../../parallel/ItemJob.ts';
 import { VERSION } from '../../version.ts';
-import { analysisHeader, analysisSpecOf, openAnalysisFor, recordedOptions, type AnalysisSpec } from '../openAnalysis.ts';
+import { analysisHeader, analysisSpecOf, openAnalysisFor, recordedOptions, type AnalysisSpec } from '../../analysis/openAnalysis.ts';
 
 /** Everything a ball job depends on, as JSON: a worker thread opens the same job from it. */
 export interface BallDescription extends AnalysisSpec, ValidatedBallOptions {

@@ -15,7 +15,7 @@ import type { HessianReport } from '../../hessian/hessianReport.ts';
 import { formatHessian } from '../../hessian/formatHessian.ts';
 import type { ItemJob } from '../../parallel/ItemJob.ts';
 import { VERSION } from '../../version.ts';
-import { analysisHeader, analysisSpecOf, openAnalysisFor, recordedOptions, type AnalysisSpec } from '../openAnalysis.ts';
+import { analysisHeader, analysisSpecOf, openAnalysisFor, recordedOptions, type AnalysisSpec } from '../../analysis/openAnalysis.ts';
 
 /** Everything the job depends on, as JSON: a worker thread opens the same job from it. */
 /** `data` is the spec narrowed by --samples; `seed` seeds the data draw and every probe, start vector and run. */

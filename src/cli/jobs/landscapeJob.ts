@@ -5,7 +5,8 @@
  * landscape keeps its own result, shard and progress formats; see commands/landscape.ts).
  */
 import path from 'node:path';
-import { loadCheckpoint, type Checkpoint } from '../../io/checkpoint.ts';
+import { loadCheckpoint } from '../../formats/loadCheckpoint.ts';
+import { requireLayers, type Checkpoint, type LayersCheckpoint } from '../../formats/Checkpoint.ts';
 import { loadDataset, type Dataset } from '../../io/dataset.ts';
 import { validateDataForModel } from '../../io/validateData.ts';
 import { resolveLoss } from '../../objective/resolveLoss.ts';
@@ -40,15 +41,15 @@ function uniqueLabels(dirs: readonly string[], methods: readonly (string | undef
  * `beforeData` runs once the checkpoints are loaded (the command checks --out there).
  */
 export async function openLandscape(spec: LandscapeSpec, beforeData?: (checkpoints: readonly Checkpoint[]) => void): Promise<OpenedLandscape> {
-  const checkpoints: Checkpoint[] = [];
+  const checkpoints: LayersCheckpoint[] = [];
   try {
-    for (const p of spec.checkpoints) checkpoints.push(await loadCheckpoint(p));
+    for (const p of spec.checkpoints) checkpoints.push(requireLayers(await loadCheckpoint(p), 'landscape'));
     beforeData?.(checkpoints);
     const model = checkpoints[0]!.model;
     const data = await loadDataset(spec.data, { seed: spec.seed });
-    validateDataForModel(data, model);
+    validateDataForModel(data, checkpoints[0]!.network);
     const evalData = spec.evalData !== undefined ? await loadDataset(spec.evalData, { seed: spec.seed }) : null;
-    if (evalData) validateDataForModel(evalData, model);
+    if (evalData) validateDataForModel(evalData, checkpoints[0]!.network);
     const loss = resolveLoss(spec.loss, data, model);
     if (evalData) resolveLoss(loss, evalData, model);
     const labels = uniqueLabels(
@@ -71,11 +72,11 @@ export async function openLandscape(spec: LandscapeSpec, beforeData?: (checkpoin
       landscape,
       dispose() {
         landscape.dispose();
-        for (const c of checkpoints) c.model.dispose();
+        for (const c of checkpoints) c.dispose();
       },
     };
   } catch (e) {
-    for (const c of checkpoints) c.model.dispose();
+    for (const c of checkpoints) c.dispose();
     throw e;
   }
 }

@@ -9,7 +9,7 @@
  * index and dimension). Every item computes them the same way, so records of one job agree.
  */
 import type { CommandArgs } from '../command.ts';
-import { analysisSpecOf, recordedOptions, type AnalysisSpec } from '../openAnalysis.ts';
+import { analysisSpecOf, recordedOptions, type AnalysisSpec } from '../../analysis/openAnalysis.ts';
 import type { AnalysisOptions } from '../analysisOptions.ts';
 import { InputError, NumericError, UsageError } from '../../errors.ts';
 import { parseIgnore, type Norm } from '../../directions/normalizeDirection.ts';
@@ -106,7 +106,7 @@ function identityOptions(d: VolumeDescription): Omit<VolumeDescription, 'checkpo
 
 export async function openJob(description: VolumeDescription): Promise<ItemJob<VolumeJobRecord>> {
   const o = optionsOf(description);
-  const { openAnalysisFor, analysisHeader } = await import('../openAnalysis.ts');
+  const { openAnalysisFor, analysisHeader } = await import('../../analysis/openAnalysis.ts');
   const a = await openAnalysisFor(description);
   try {
     const objective = a.objective;

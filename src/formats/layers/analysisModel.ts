@@ -1,6 +1,6 @@
-import { tf, tfl } from '../engine/tf.ts';
-import { InputError } from '../errors.ts';
-import { Loss } from './losses.ts';
+import { tf, tfl } from '../../engine/tf.ts';
+import { InputError } from '../../errors.ts';
+import type { Fold } from '../Network.ts';
 
 export type LayerJson = { class_name: string; config: Record<string, unknown> };
 export type ModelJson = {
@@ -20,11 +20,6 @@ export interface AnalysisModel {
 /** The model's Keras-style topology, deep-copied so it can be edited. */
 export function topologyOf(model: tfl.LayersModel): ModelJson {
   return JSON.parse(JSON.stringify(model.toJSON(null, false))) as ModelJson;
-}
-
-/** The activation a loss folds into itself. */
-export function foldFor(loss: Loss): 'softmax' | 'sigmoid' | null {
-  return loss === Loss.ce ? 'softmax' : loss === Loss.bce ? 'sigmoid' : null;
 }
 
 /** The single output layer of a topology. */
@@ -61,7 +56,7 @@ export function foldOutputActivation(layer: LayerJson, activation: string): bool
  * training mode (--bn train) uses batch statistics without moving the running ones.
  * The user's model is not touched.
  */
-export async function buildAnalysisModel(model: tfl.LayersModel, fold: 'softmax' | 'sigmoid' | null): Promise<AnalysisModel> {
+export async function buildAnalysisModel(model: tfl.LayersModel, fold: Fold): Promise<AnalysisModel> {
   const json = topologyOf(model);
   let folded: string | null = null;
   if (fold && foldOutputActivation(outputLayer(json), fold)) folded = fold;

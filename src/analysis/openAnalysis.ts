@@ -1,8 +1,9 @@
 import type { BatchSize } from '../objective/objectiveDefaults.ts';
 import path from 'node:path';
-import { loadCheckpoint, type Checkpoint } from '../io/checkpoint.ts';
-import { loadDataset, type Dataset } from '../io/dataset.ts';
+import { loadCheckpoint } from '../formats/loadCheckpoint.ts';
 import { validateDataForModel } from '../io/validateData.ts';
+import { type Checkpoint } from '../formats/Checkpoint.ts';
+import { loadDataset, type Dataset } from '../io/dataset.ts';
 import type { CheckpointRef, DataRef, DocumentHeader, ResultCost, ResultDocument } from '../io/resultDocument.ts';
 import { engineRef, makeResultDocument } from '../io/resultDocument.ts';
 import { createModelObjective } from '../objective/modelObjective.ts';
@@ -11,9 +12,6 @@ import type { Loss } from '../objective/losses.ts';
 import type { BnMode, Objective } from '../objective/Objective.ts';
 import type { EngineInfo } from '../engine/backend.ts';
 import { UsageError } from '../errors.ts';
-import type { AnalysisOptions } from './analysisOptions.ts';
-import type { CommandArgs } from './command.ts';
-import { startEngine } from './output.ts';
 
 /** A checkpoint, its data and the objective built from them: what a measuring command works on. */
 export interface Analysis {
@@ -70,15 +68,6 @@ export function checkOutPath(out: string | undefined, inputs: { dirs?: string[];
   }
 }
 
-/** Starts the engine, loads and validates the checkpoint and data, and builds the objective. */
-export async function openAnalysis(argv: CommandArgs<AnalysisOptions>, checkpointPath: string): Promise<Analysis> {
-  const startedAt = performance.now();
-  const engine = await startEngine(argv);
-  const a = await openAnalysisFor({ ...argv, checkpoint: checkpointPath }, { out: argv.out, engine });
-  a.startedAt = startedAt;
-  return a;
-}
-
 /** What an analysis is opened from: serialisable, so a worker thread can open the same one. */
 export interface AnalysisSpec {
   checkpoint: string;
@@ -96,21 +85,33 @@ export function analysisSpecOf(x: AnalysisSpec): AnalysisSpec {
   return { checkpoint: x.checkpoint, data: x.data, loss: x.loss, bn: x.bn, l2: x.l2, batchSize: x.batchSize, seed: x.seed };
 }
 
+/** What the opener may be handed instead of reading it again. */
+export interface OpenAnalysisOptions {
+  /** Refused when it lands inside the checkpoint or on an input (inputs are never modified). */
+  out?: string | undefined;
+  /** The engine already started (default: the current one). */
+  engine?: EngineInfo;
+  /** A dataset already loaded for spec.data (evaluate opens many checkpoints on one dataset). */
+  data?: Dataset;
+  /** Where relative data paths are resolved (recipes and known minima name files beside them). */
+  cwd?: string;
+}
+
 /**
- * Loads and validates the checkpoint and data and builds the objective, on an engine that
- * is already started (the current one unless `engine` is given). Refuses an `out` inside
- * the checkpoint. Prints nothing.
+ * The one opener of an analysis, for every command, worker thread, recipe and selftest:
+ * loads the checkpoint (any format) and the data, checks one against the other, resolves
+ * the loss and builds the objective, on an engine that is already started. Prints nothing.
  */
-export async function openAnalysisFor(spec: AnalysisSpec, opts: { out?: string | undefined; engine?: EngineInfo } = {}): Promise<Analysis> {
+export async function openAnalysisFor(spec: AnalysisSpec, opts: OpenAnalysisOptions = {}): Promise<Analysis> {
   const startedAt = performance.now();
   const engine = opts.engine ?? (await import('../engine/backend.ts')).currentEngineInfo();
   const checkpoint = await loadCheckpoint(spec.checkpoint);
   try {
     checkOutPath(opts.out, { dirs: [checkpoint.dir] });
-    const data = await loadDataset(spec.data, { seed: spec.seed });
-    validateDataForModel(data, checkpoint.model);
-    const loss = resolveLoss(spec.loss, data, checkpoint.model);
-    const objective = await createModelObjective(checkpoint.model, data, {
+    const data = opts.data ?? (await loadDataset(spec.data, { seed: spec.seed, ...(opts.cwd === undefined ? {} : { cwd: opts.cwd }) }));
+    validateDataForModel(data, checkpoint.network);
+    const loss = resolveLoss(spec.loss, data, checkpoint.network);
+    const objective = await createModelObjective(checkpoint.network, data, {
       loss,
       bn: spec.bn,
       l2: spec.l2,
@@ -127,11 +128,11 @@ export async function openAnalysisFor(spec: AnalysisSpec, opts: { out?: string |
       startedAt,
       dispose() {
         objective.dispose();
-        checkpoint.model.dispose();
+        checkpoint.dispose();
       },
     };
   } catch (e) {
-    checkpoint.model.dispose();
+    checkpoint.dispose();
     throw e;
   }
 }

@@ -1,0 +1,64 @@
+import type { tf, tfl, Tensor } from '../../engine/tf.ts';
+import { InputError } from '../../errors.ts';
+import { CheckpointFormat, type AnalysisNet, type Fold, type Network } from '../Network.ts';
+import { buildAnalysisModel } from './analysisModel.ts';
+
+/** Floats per sample in the model's largest layer output (or its input). */
+export function largestActivation(model: tfl.LayersModel): number {
+  const size = (shape: unknown): number => {
+    const shapes = (Array.isArray(shape) && Array.isArray(shape[0]) ? shape : [shape]) as (number | null)[][];
+    return Math.max(0, ...shapes.map((s) => s.slice(1).reduce<number>((p, d) => p * (d ?? 1), 1)));
+  };
+  let most = 1;
+  for (const input of model.inputs) most = Math.max(most, size(input.shape));
+  for (const layer of model.layers) {
+    try {
+      most = Math.max(most, size(layer.outputShape));
+    } catch {
+      // a layer used more than once has no single output shape; its inputs' sizes count
+    }
+  }
+  return most;
+}
+
+const networks = new WeakMap<tfl.LayersModel, Network>();
+
+/** A TensorFlow.js layers model seen as a Network (the model itself is never changed). */
+export function layersNetwork(model: tfl.LayersModel): Network {
+  const known = networks.get(model);
+  if (known) return known;
+  if (model.inputs.length !== 1) {
+    throw new InputError(`model: the model has ${model.inputs.length} inputs; sharpness supports models with one input`);
+  }
+  if (model.outputs.length !== 1) {
+    throw new InputError(`model: the model has ${model.outputs.length} outputs; sharpness supports models with one output`);
+  }
+  const network: Network = {
+    format: CheckpointFormat.layers,
+    inputShape: (model.inputs[0]!.shape as (number | null)[]).slice(1),
+    outputShape: (model.outputs[0]!.shape as (number | null)[]).slice(1),
+    get largestActivation() {
+      return largestActivation(model);
+    },
+    async analysisNet(fold: Fold): Promise<AnalysisNet> {
+      const { model: net, folded } = await buildAnalysisModel(model, fold);
+      const layerVars = net.trainableWeights;
+      return {
+        vars: layerVars.map((w) => w.read() as tf.Variable),
+        names: layerVars.map((w) => w.originalName),
+        folded: folded as Fold,
+        apply: (x: Tensor, training: boolean) => net.apply(x, { training }) as Tensor,
+        dispose: () => net.dispose(),
+      };
+    },
+  };
+  networks.set(model, network);
+  return network;
+}
+
+/** A Network, or a layers model seen as one (the library's functions accept both). */
+export type NetworkLike = Network | tfl.LayersModel;
+
+export function asNetwork(x: NetworkLike): Network {
+  return 'analysisNet' in x ? x : layersNetwork(x);
+}

@@ -1,0 +1,31 @@
+/**
+ * The one way a checkpoint is opened, whatever its format: the format is chosen by what
+ * the path holds (io/checkpointFormatOf), each format's loader validates everything
+ * before building, and the result is a Checkpoint with its Network.
+ */
+import { UsageError } from '../errors.ts';
+import { checkpointFormatOf } from '../io/checkpointFormatOf.ts';
+import { loadLayersCheckpoint } from '../io/checkpoint.ts';
+import type { Checkpoint, LayersCheckpoint } from './Checkpoint.ts';
+import { CheckpointFormat } from './Network.ts';
+import { layersNetwork } from './layers/layersNetwork.ts';
+
+export async function loadCheckpoint(pathArg: string): Promise<Checkpoint> {
+  if (checkpointFormatOf(pathArg) === CheckpointFormat.onnx) {
+    throw new UsageError(`checkpoint: ${pathArg} is an ONNX model, which this version cannot read yet`);
+  }
+  return loadLayers(pathArg);
+}
+
+/** A layers-model checkpoint directory (or its model.json). */
+export async function loadLayers(pathArg: string): Promise<LayersCheckpoint> {
+  const c = await loadLayersCheckpoint(pathArg);
+  let network;
+  try {
+    network = layersNetwork(c.model);
+  } catch (e) {
+    c.model.dispose();
+    throw e;
+  }
+  return { ...c, format: CheckpointFormat.layers, network, dispose: () => c.model.dispose() };
+}
