@@ -55,6 +55,8 @@ chmod 700 "$dir"
 mkdir -p "$dir/state" "$dir/spool" "$dir/munge"
 chmod 700 "$dir/munge"
 trap 'stop' ERR
+# From here on a failure stops what was started.
+fail() { stop; die "$@"; }
 
 # munge: its own key and socket
 dd if=/dev/urandom of="$dir/munge/munge.key" bs=1024 count=1 status=none
@@ -62,7 +64,7 @@ chmod 400 "$dir/munge/munge.key"
 socket=$dir/munge/munge.socket
 munged --force --key-file="$dir/munge/munge.key" --socket="$socket" \
   --pid-file="$dir/munged.pid" --log-file="$dir/munged.log" --seed-file="$dir/munge/seed" \
-  || die "munged did not start; see $dir/munged.log"
+  || fail "munged did not start; see $dir/munged.log"
 
 # two free TCP ports for slurmctld and slurmd
 free_port() {
@@ -71,7 +73,7 @@ free_port() {
     p=$((20000 + RANDOM % 20000))
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return; fi
   done
-  die "no free TCP port found"
+  fail "no free TCP port found"
 }
 ctld_port=$(free_port)
 slurmd_port=$(free_port)
@@ -123,8 +125,8 @@ EOF
 : >"$dir/plugstack.conf"
 export SLURM_CONF=$dir/slurm.conf
 
-slurmctld -f "$SLURM_CONF" || die "slurmctld did not start; see $dir/slurmctld.log"
-slurmd -f "$SLURM_CONF" -N "$node" || die "slurmd did not start; see $dir/slurmd.log"
+slurmctld -f "$SLURM_CONF" || fail "slurmctld did not start; see $dir/slurmctld.log"
+slurmd -f "$SLURM_CONF" -N "$node" || fail "slurmd did not start; see $dir/slurmd.log"
 
 # ready when the node is idle
 for _ in $(seq 150); do
@@ -135,5 +137,4 @@ for _ in $(seq 150); do
   fi
   sleep 0.2
 done
-stop
-die "the node did not become idle within 30 s (state '${state:-none}'); see $dir/slurmctld.log and $dir/slurmd.log"
+fail "the node did not become idle within 30 s (state '${state:-none}'); see $dir/slurmctld.log and $dir/slurmd.log"

@@ -21,7 +21,7 @@ import { useBackend } from '../helpers/engine.ts';
 
 const LOCAL_SLURM = path.join(ROOT, 'scripts/slurm/local-slurm.sh');
 /** The whole test stops by itself after this long. */
-const DEADLINE_MS = 170_000;
+const DEADLINE_MS = 240_000;
 const SHARDS = 3;
 /** The task that is requeued midway. */
 const KILLED = 2;
