@@ -34,3 +34,17 @@ test('--only runs the named minima; --json prints the report; an unknown name ex
   t.is(bad.status, 2);
   t.regex(bad.stderr, /^sharpness: selftest: --only nope is not a known minimum/);
 });
+
+test('selftest CKPT --data checks the model\'s gradient and HVPs against finite differences; --data is required', async (t) => {
+  const cwd = 'fixtures/onnx/layers_twin';
+  const r = await sharpness(['selftest', 'tfjs', '--data', 'npy:x.npy,y.npy', '--backend', 'cpu', '--json', '--quiet', '--directions', '2'], { cwd: `${process.cwd()}/${cwd}` });
+  t.is(r.status, 0, r.stderr);
+  const doc = JSON.parse(r.stdout);
+  t.is(doc.command, 'selftest');
+  t.true(doc.result.ok);
+  t.is(doc.result.directions.length, 2);
+  for (const d of doc.result.directions) t.true(d.hvp.relativeError < 2e-2 && d.symmetry < 1e-3);
+  const bad = await sharpness(['selftest', `${cwd}/tfjs`, '--backend', 'cpu']);
+  t.is(bad.status, 2);
+  t.regex(bad.stderr, /^sharpness: selftest: checking a checkpoint needs --data/);
+});

@@ -1,29 +1,62 @@
-/** `sharpness selftest`: every measure on the shipped known minima, checked against closed-form goldens. */
+/**
+ * `sharpness selftest`: every measure on the shipped known minima, checked against
+ * closed-form goldens; or, given a checkpoint and data, the gradient and Hessian-vector
+ * products of that model checked against finite differences.
+ */
 import type { Argv } from 'yargs';
 import type { CommandArgs } from '../command.ts';
 import type { GlobalOptions } from '../globalOptions.ts';
+import { withAnalysisOptions, type AnalysisOptions } from '../analysisOptions.ts';
+import { UsageError } from '../../errors.ts';
 
-export const command = 'selftest';
-export const describe = 'verify this installation: run every measure on known minima and compare with their closed-form answers';
+export const command = 'selftest [checkpoint]';
+export const describe =
+  'verify this installation on known minima with closed-form answers, or (given a checkpoint and --data) check its gradient and HVPs against finite differences';
 
-interface SelftestCliOptions {
+interface SelftestCliOptions extends Partial<AnalysisOptions> {
+  checkpoint: string | undefined;
   only: string | undefined;
+  directions: number;
+  step: number;
 }
 
 export function builder(y: Argv<GlobalOptions>): Argv<GlobalOptions & SelftestCliOptions> {
-  return y
+  return withAnalysisOptions(y, { dataRequired: false })
+    .positional('checkpoint', { describe: 'a checkpoint (any format) to check on --data', type: 'string' })
     .option('only', { describe: 'comma-separated known minima to run (default: all)', type: 'string', requiresArg: true })
-    .example('$0 selftest', 'check the default engine')
+    .option('directions', { describe: 'random unit directions for the derivative check of a checkpoint', type: 'number', default: 3, requiresArg: true })
+    .option('step', { describe: 'central-difference step along a unit direction', type: 'number', default: 1e-3, requiresArg: true })
+    .example('$0 selftest', 'check the default engine on the known minima')
+    .example('$0 selftest runs/sgd/final --data mnist:test:500', 'check gradients and HVPs of your own model')
     .example('$0 selftest --backend wasm --json', 'check the wasm engine; the report as JSON') as unknown as Argv<GlobalOptions & SelftestCliOptions>;
 }
 
 export async function handler(argv: CommandArgs<SelftestCliOptions>): Promise<void> {
-  const { runSelftest, selectMinima } = await import('../../check/selftest.ts');
-  const { loadKnownMinima } = await import('../../check/knownMinima.ts');
-  const { formatSelftestReport, selftestSummary } = await import('../../check/formatSelftestReport.ts');
   const { CheckFailedError } = await import('../../check/CheckFailedError.ts');
   const { writeJsonAtomic } = await import('../../io/atomicWrite.ts');
   const { note, printResult, startEngine } = await import('../output.ts');
+  if (argv.checkpoint !== undefined) {
+    if (argv.data === undefined) throw new UsageError('selftest: checking a checkpoint needs --data (the data its loss is checked on)');
+    if (argv.only !== undefined) throw new UsageError('selftest: --only picks known minima; it cannot be used with a checkpoint');
+    const { checkDerivatives, formatDerivativeCheck } = await import('../../check/derivativeCheck.ts');
+    const { openAnalysisFor, analysisSpecOf, analysisDocument } = await import('../../analysis/openAnalysis.ts');
+    const { createRng } = await import('../../engine/rng.ts');
+    const engine = await startEngine(argv);
+    const a = await openAnalysisFor(analysisSpecOf({ ...(argv as CommandArgs<SelftestCliOptions> & AnalysisOptions), checkpoint: argv.checkpoint }), { out: argv.out, engine });
+    try {
+      const result = checkDerivatives(a.objective, createRng(argv.seed), { directions: argv.directions, step: argv.step });
+      const doc = analysisDocument(a, 'selftest', argv, result);
+      if (argv.out) await writeJsonAtomic(argv.out, doc);
+      printResult(argv, doc, () => formatDerivativeCheck(result, a.checkpoint.dir));
+      if (!result.ok) throw new CheckFailedError(`selftest: the derivatives of ${a.checkpoint.dir} disagree with finite differences (see above)`);
+    } finally {
+      a.dispose();
+    }
+    return;
+  }
+  const { runSelftest, selectMinima } = await import('../../check/selftest.ts');
+  const { loadKnownMinima } = await import('../../check/knownMinima.ts');
+  const { formatSelftestReport, selftestSummary } = await import('../../check/formatSelftestReport.ts');
   const only = argv.only === undefined ? undefined : argv.only.split(',').map((s) => s.trim()).filter((s) => s !== '');
   selectMinima(await loadKnownMinima(), only); // an unknown name fails before the engine starts
   const engine = await startEngine(argv);
