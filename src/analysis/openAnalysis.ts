@@ -78,11 +78,16 @@ export interface AnalysisSpec {
   batchSize: BatchSize;
   /** Seeds the shuffles of data specs that draw a subset. */
   seed: number;
+  /** --params: the parameter blocks measured (names or globs); all when absent. */
+  params?: string | undefined;
 }
 
 /** The AnalysisSpec fields of a larger object (a command line, a job description). */
 export function analysisSpecOf(x: AnalysisSpec): AnalysisSpec {
-  return { checkpoint: x.checkpoint, data: x.data, loss: x.loss, bn: x.bn, l2: x.l2, batchSize: x.batchSize, seed: x.seed };
+  const spec: AnalysisSpec = { checkpoint: x.checkpoint, data: x.data, loss: x.loss, bn: x.bn, l2: x.l2, batchSize: x.batchSize, seed: x.seed };
+  // absent rather than undefined, so descriptions and identities without it stay as they were
+  if (x.params !== undefined) spec.params = x.params;
+  return spec;
 }
 
 /** What the opener may be handed instead of reading it again. */
@@ -116,6 +121,7 @@ export async function openAnalysisFor(spec: AnalysisSpec, opts: OpenAnalysisOpti
       bn: spec.bn,
       l2: spec.l2,
       batchSize: spec.batchSize,
+      params: spec.params,
     });
     return {
       engine,

@@ -11,6 +11,7 @@ export interface AnalysisOptions {
   bn: BnMode;
   l2: number;
   batchSize: BatchSize;
+  params?: string | undefined;
 }
 
 export const ANALYSIS_GROUP = 'Data and loss:';
@@ -33,5 +34,10 @@ export function withAnalysisOptions<T>(y: Argv<T>, opts: { dataRequired?: boolea
       requiresArg: true,
       coerce: (v: unknown) => validateBatchSize(v),
     })
-    .group(['data', 'loss', 'bn', 'l2', 'batch-size'], ANALYSIS_GROUP) as unknown as Argv<T & AnalysisOptions>;
+    .option('params', {
+      describe: 'measure only these parameters: comma-separated names or globs (* and ?), e.g. layer4.*,fc.weight; the others stay fixed',
+      type: 'string',
+      requiresArg: true,
+    })
+    .group(['data', 'loss', 'bn', 'l2', 'batch-size', 'params'], ANALYSIS_GROUP) as unknown as Argv<T & AnalysisOptions>;
 }

@@ -14,6 +14,7 @@ import {
 } from './losses.ts';
 import { asNetwork, type NetworkLike } from '../formats/layers/layersNetwork.ts';
 import { unitsOf } from '../formats/Network.ts';
+import { selectParams } from './selectParams.ts';
 import { AUTO_BATCH_SIZE, resolveBatchSize, type BatchSize } from './objectiveDefaults.ts';
 import { BnMode, newCost, type Cost, type LossAndAccuracy, type Objective } from './Objective.ts';
 
@@ -26,6 +27,11 @@ export interface ModelObjectiveOptions {
   batchSize?: BatchSize;
   /** Inputs are kept on the backend up to this many bytes, else uploaded per chunk. */
   cacheBytes?: number;
+  /**
+   * Comma-separated names or globs (--params): the objective is a function of these
+   * parameter blocks only, the others held at the checkpoint's values.
+   */
+  params?: string | undefined;
 }
 
 const DEFAULT_CACHE_BYTES = 1 << 30;
@@ -76,8 +82,13 @@ export async function createModelObjective(model: NetworkLike, data: Dataset, op
 
   ensureWasmFastKernels();
   const net = await network.analysisNet(foldFor(loss));
-  const vars = net.vars;
-  const names = [...net.names];
+  let vars = net.vars;
+  let names = [...net.names];
+  if (opts.params !== undefined) {
+    const chosen = selectParams(names, opts.params);
+    vars = chosen.map((i) => net.vars[i]!);
+    names = chosen.map((i) => names[i]!);
+  }
   const shapes = vars.map((v) => v.shape.slice());
   const base = vars.map((v) => v.clone());
   const outputUnits = unitsOf(network.outputShape);
