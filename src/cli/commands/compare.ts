@@ -187,6 +187,14 @@ export async function runCompare(
   extraFiles: readonly string[] = [],
 ): Promise<{ files: string[]; index: string }> {
   const { writeJsonAtomic } = await import('../../io/atomicWrite.ts');
+  const { guardOutput } = await import('../../io/inputPaths.ts');
+  const { REPORT_ENTRIES } = await import('./report.ts');
+  // Before anything is created under outDir.
+  guardOutput('compare', { kind: 'dir', path: outDir, creates: ['results', 'compare.json', ...REPORT_ENTRIES] }, {
+    checkpoints,
+    files: extraFiles,
+    data: [settings.data, settings.evalData],
+  });
   const resultsDir = path.join(outDir, 'results');
   fs.mkdirSync(resultsDir, { recursive: true });
   const manifestPath = path.join(outDir, 'compare.json');
