@@ -17,8 +17,6 @@ export const messages = {
     `${PROGRAM}: internal error: ${message} (rerun with --debug for the stack trace)`,
   interrupted: () => `${PROGRAM}: interrupted`,
   commandRequired: () => 'a command is required',
-  integerAtLeast: (option: string, min: number, got: unknown) =>
-    `--${option} must be an integer >= ${min}, got ${formatValue(got)}`,
   // Usage messages from yargs, reworded so each names the option with its dashes.
   mustBeOneOf: (option: string, choices: string, got: string) => `--${option} must be one of ${choices}, got ${got}`,
   unknownOptions: (names: readonly string[]) => `unknown option${names.length === 1 ? '' : 's'} ${names.join(', ')}`,
@@ -30,9 +28,3 @@ export const messages = {
   didYouMean: (typed: string | undefined, suggestion: string) =>
     typed === undefined ? `did you mean ${suggestion}?` : `unknown command ${typed} (did you mean ${suggestion}?)`,
 } as const;
-
-function formatValue(v: unknown): string {
-  if (typeof v === 'string') return v === '' ? '""' : v;
-  if (typeof v === 'boolean') return '(no value)';
-  return String(v);
-}
