@@ -28,3 +28,16 @@ export const messages = {
   didYouMean: (typed: string | undefined, suggestion: string) =>
     typed === undefined ? `did you mean ${suggestion}?` : `unknown command ${typed} (did you mean ${suggestion}?)`,
 } as const;
+
+/**
+ * Text from inputs (layer names, sidecar fields, paths) as it may reach a terminal: C0 and
+ * C1 control characters other than newline and tab are shown as \xNN / \uNNNN escapes, so
+ * a checkpoint cannot move the cursor, recolour or retitle the terminal. The one place
+ * printed text is escaped: note, printResult and the error handler go through it.
+ */
+export function escapeControl(text: string): string {
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => {
+    const code = c.charCodeAt(0);
+    return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}
