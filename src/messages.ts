@@ -17,8 +17,6 @@ export const messages = {
     `${PROGRAM}: internal error: ${message} (rerun with --debug for the stack trace)`,
   interrupted: () => `${PROGRAM}: interrupted`,
   commandRequired: () => 'a command is required',
-  integerAtLeast: (option: string, min: number, got: unknown) =>
-    `--${option} must be an integer >= ${min}, got ${formatValue(got)}`,
   // Usage messages from yargs, reworded so each names the option with its dashes.
   mustBeOneOf: (option: string, choices: string, got: string) => `--${option} must be one of ${choices}, got ${got}`,
   unknownOptions: (names: readonly string[]) => `unknown option${names.length === 1 ? '' : 's'} ${names.join(', ')}`,
@@ -31,8 +29,15 @@ export const messages = {
     typed === undefined ? `did you mean ${suggestion}?` : `unknown command ${typed} (did you mean ${suggestion}?)`,
 } as const;
 
-function formatValue(v: unknown): string {
-  if (typeof v === 'string') return v === '' ? '""' : v;
-  if (typeof v === 'boolean') return '(no value)';
-  return String(v);
+/**
+ * Text from inputs (layer names, sidecar fields, paths) as it may reach a terminal: C0 and
+ * C1 control characters other than newline and tab are shown as \xNN / \uNNNN escapes, so
+ * a checkpoint cannot move the cursor, recolour or retitle the terminal. The one place
+ * printed text is escaped: note, printResult and the error handler go through it.
+ */
+export function escapeControl(text: string): string {
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => {
+    const code = c.charCodeAt(0);
+    return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
 }

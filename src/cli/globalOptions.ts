@@ -1,7 +1,6 @@
 import type { Argv, Options } from 'yargs';
 import { Backend, BACKENDS } from '../engine/backendNames.ts';
-import { UsageError } from '../errors.ts';
-import { messages } from '../messages.ts';
+import { integerInRange } from '../limits.ts';
 
 /** Options every command accepts; a command's handler receives them already validated. */
 export interface GlobalOptions {
@@ -51,10 +50,7 @@ export function withGlobalOptions<T>(y: Argv<T>): Argv<T & GlobalOptions> {
 }
 
 function checkInteger(option: 'threads' | 'seed', value: unknown, min: number): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
-    throw new UsageError(messages.integerAtLeast(option, min, value));
-  }
-  return value;
+  return integerInRange('', option, value, min);
 }
 
 /** yargs middleware: checks and normalises the global options before any handler runs. */

@@ -1,5 +1,5 @@
 import { isSharpnessError } from '../errors.ts';
-import { messages } from '../messages.ts';
+import { escapeControl, messages } from '../messages.ts';
 
 /** A yargs validation failure (unknown option, bad choice, missing argument), already reworded. */
 export class CommandLineError extends Error {
@@ -44,7 +44,7 @@ export function handleError(e: unknown, opts: { debug: boolean; write: (line: st
 
 /** Messages are one line by contract; a library message that is not gets flattened. */
 function oneLine(message: string): string {
-  const s = message.replace(/\s*\n\s*/g, '; ').trim();
+  const s = escapeControl(message.replace(/\s*\n\s*/g, '; ').trim());
   return s === '' ? '(no message)' : s;
 }
 

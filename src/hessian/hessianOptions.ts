@@ -9,7 +9,8 @@ import { SLQ_DEFAULTS } from './slq.ts';
 import { LANCZOS_DEFAULTS } from './lanczosEigenpairs.ts';
 import { POWER_DEFAULTS } from './powerIteration.ts';
 import { SOLVERS, Solver, TRACE_METHODS, TraceMethod, isSolver, isTraceMethod } from './types.ts';
-import { integerAtLeast, positiveNumber, seedOf, topKOf } from './validate.ts';
+import { positiveNumber, seedOf, topKOf } from './validate.ts';
+import { countOption } from '../limits.ts';
 
 export interface HessianOptions {
   solver: Solver;
@@ -74,10 +75,10 @@ export function resolveHessianOptions(given: Partial<HessianOptions>, dimension?
   if (!isTraceMethod(o.traceMethod)) {
     throw new UsageError(`${w}: --trace-method must be one of ${TRACE_METHODS.join(', ')}, got ${String(o.traceMethod)}`);
   }
+  countOption(w, 'top-k', o.topK, 1);
   if (dimension !== undefined) topKOf(w, o.topK, dimension);
-  else integerAtLeast(w, 'top-k', o.topK, 1);
   positiveNumber(w, 'tol', o.tol);
-  const maxIter = integerAtLeast(w, 'max-iter', o.maxIter ?? DEFAULT_MAX_ITER[o.solver], 1);
+  const maxIter = countOption(w, 'max-iter', o.maxIter ?? DEFAULT_MAX_ITER[o.solver], 1);
   if (o.solver === Solver.lanczos && maxIter < o.topK) {
     throw new UsageError(`${w}: --max-iter must be at least --top-k (${o.topK}) for the lanczos solver, got ${maxIter}`);
   }
@@ -85,10 +86,10 @@ export function resolveHessianOptions(given: Partial<HessianOptions>, dimension?
     throw new UsageError(`${w}: --smallest needs --solver lanczos (power iteration finds the largest-magnitude eigenvalues)`);
   }
   seedOf(w, o.seed);
-  integerAtLeast(w, 'probes', o.probes, o.traceMethod === TraceMethod.hutchPlusPlus ? 3 : 1);
-  integerAtLeast(w, 'runs', o.runs, 1);
-  integerAtLeast(w, 'steps', o.steps, 2);
-  integerAtLeast(w, 'grid-points', o.gridPoints, 2);
+  countOption(w, 'probes', o.probes, o.traceMethod === TraceMethod.hutchPlusPlus ? 3 : 1);
+  countOption(w, 'runs', o.runs, 1);
+  countOption(w, 'steps', o.steps, 2);
+  countOption(w, 'grid-points', o.gridPoints, 2);
   if (o.sigma !== undefined) positiveNumber(w, 'sigma', o.sigma);
   return { ...o, maxIter };
 }

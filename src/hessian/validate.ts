@@ -5,6 +5,7 @@
  */
 import { UsageError } from '../errors.ts';
 import { validateSeed } from '../engine/rng.ts';
+import { integerInRange } from '../limits.ts';
 
 function show(v: unknown): string {
   if (typeof v === 'string') return v === '' ? '""' : JSON.stringify(v);
@@ -12,10 +13,7 @@ function show(v: unknown): string {
 }
 
 export function integerAtLeast(where: string, option: string, value: unknown, min: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-    throw new UsageError(`${where}: --${option} must be an integer >= ${min}, got ${show(value)}`);
-  }
-  return value;
+  return integerInRange(where, option, value, min);
 }
 
 export function positiveNumber(where: string, option: string, value: unknown): number {

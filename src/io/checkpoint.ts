@@ -22,6 +22,7 @@ import {
 import { checkpointSha256 } from './checkpointSha256.ts';
 import { artifactsFromCheckpointFiles, artifactsToFiles, weightDataBytes } from './fsIOHandler.ts';
 import { unknownLayerClasses } from './layerClasses.ts';
+import { checkTopologyAgainstManifest } from './validateTopology.ts';
 import { readSidecar, validateSidecar, type Sidecar } from './sidecar.ts';
 
 export type { Sidecar } from './sidecar.ts';
@@ -147,6 +148,11 @@ async function buildModel(files: CheckpointFiles): Promise<tfl.LayersModel> {
       `checkpoint: ${files.modelJsonPath} uses layer class '${unknown[0]}' which TensorFlow.js does not know; re-export the model with built-in layers only${unknown.length > 1 ? ` (also unknown: ${unknown.slice(1).map((c) => `'${c}'`).join(', ')})` : ''}`,
     );
   }
+  // Before tfjs sees the topology: a cycle or a dangling reference would loop forever in
+  // tfjs, and weights the manifest does not hold would be allocated and initialised.
+  let manifestElements = 0;
+  for (const g of files.groups) for (const s of g.specs) if (s.group !== 'optimizer') manifestElements += sizeOf(s.shape);
+  checkTopologyAgainstManifest(mj.modelTopology, manifestElements, files.modelJsonPath);
   let model: tfl.LayersModel;
   try {
     // Topology only: weights are checked against it, then loaded below.

@@ -8,6 +8,7 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { InputError } from '../errors.ts';
+import { MAX_BYTES, isHdf5, jsonErrorWhere, readInputFileSync } from './safeRead.ts';
 import type { tf } from '../engine/tf.ts';
 
 export const MODEL_JSON = 'model.json';
@@ -181,8 +182,8 @@ export function parseModelJson(text: string, file: string): ModelJSON {
   try {
     parsed = JSON.parse(text);
   } catch (e) {
-    const msg = (e as Error).message.split('\n')[0];
-    throw new InputError(`checkpoint: ${file} is not valid JSON (${msg}); expected a TensorFlow.js model.json`);
+    // The reason without quoting the file: it could be any file's contents.
+    throw new InputError(`checkpoint: ${file} is not valid JSON (${jsonErrorWhere(e, text)}); expected a TensorFlow.js model.json`);
   }
   if (!isPlainObject(parsed)) {
     throw new InputError(`checkpoint: ${file} is not a TensorFlow.js model.json (expected a JSON object with modelTopology and weightsManifest)`);
@@ -259,13 +260,19 @@ function isInside(root: string, p: string): boolean {
  */
 export async function readCheckpointFiles(pathOrDir: string): Promise<CheckpointFiles> {
   const { dir, modelJsonPath } = await locateCheckpoint(pathOrDir);
-  let text: string;
-  try {
-    text = await fs.readFile(modelJsonPath, 'utf8');
-  } catch (e) {
-    throw new InputError(`checkpoint: cannot read ${modelJsonPath} (${errCode(e) ?? String(e)})`, { cause: e });
+  // Inside the checkpoint directory, a regular file (a FIFO cannot hang us), bounded in size.
+  const raw = readInputFileSync(modelJsonPath, {
+    what: 'checkpoint',
+    within: dir,
+    withinName: `the checkpoint directory ${dir}`,
+    maxBytes: MAX_BYTES.modelJson,
+  });
+  if (isHdf5(raw)) {
+    throw new InputError(
+      `checkpoint: ${modelJsonPath} is an HDF5 file (a Keras .h5 model), not a TensorFlow.js model.json; convert it with tensorflowjs_converter --input_format keras, or export the model to ONNX`,
+    );
   }
-  const modelJson = parseModelJson(text, modelJsonPath);
+  const modelJson = parseModelJson(raw.toString('utf8'), modelJsonPath);
   let realDir: string;
   try {
     realDir = await fs.realpath(dir);
@@ -276,6 +283,27 @@ export async function readCheckpointFiles(pathOrDir: string): Promise<Checkpoint
   for (const g of modelJson.weightsManifest) for (const p of g.paths) checkManifestPath(p, modelJsonPath);
 
   const groups: WeightGroupData[] = [];
+  // Each weight file is read once: a manifest naming one file twice (in one group or in
+  // several) would multiply what a tiny checkpoint makes us read.
+  const listed = new Map<string, string>();
+  for (const g of modelJson.weightsManifest) {
+    for (const p of g.paths) {
+      const file = path.join(dir, p);
+      let real: string;
+      try {
+        real = await fs.realpath(file);
+      } catch {
+        continue; // reported below
+      }
+      const first = listed.get(real);
+      if (first !== undefined) {
+        throw new InputError(
+          `checkpoint: ${modelJsonPath} lists weight file ${first} twice${first === file ? '' : ` (also as ${file})`}; each weight file may hold one part of the weights`,
+        );
+      }
+      listed.set(real, file);
+    }
+  }
   for (const [gi, g] of modelJson.weightsManifest.entries()) {
     const files = g.paths.map((p) => path.join(dir, p));
     const sizes: number[] = [];
@@ -324,12 +352,7 @@ export async function readCheckpointFiles(pathOrDir: string): Promise<Checkpoint
     let off = 0;
     for (const [i, real] of realFiles.entries()) {
       fileOffsets.push(off);
-      let buf: Buffer;
-      try {
-        buf = await fs.readFile(real);
-      } catch (e) {
-        throw new InputError(`checkpoint: cannot read weight file ${files[i]} (${errCode(e) ?? String(e)})`, { cause: e });
-      }
+      const buf = readInputFileSync(real, { what: 'checkpoint: weight file', within: realDir, maxBytes: sizes[i]! });
       if (buf.length !== sizes[i] || off + buf.length > need) {
         throw new InputError(`checkpoint: weight file ${files[i]} changed while it was being read; try again`);
       }

@@ -10,9 +10,9 @@
  * Supported: little-endian (or byte-order-free) float32, float64, int8/16/32/64,
  * uint8/16/32/64 and bool, C order (Fortran order only where it is the same, rank <= 1).
  */
-import * as fs from 'node:fs/promises';
 import { InputError } from '../errors.ts';
 import { writeFileAtomic } from './atomicWrite.ts';
+import { MAX_BYTES, readInputFileSync } from './safeRead.ts';
 
 export const NpyDtype = {
   float32: 'float32',
@@ -334,16 +334,8 @@ export function encodeNpy(data: NpyData, shape: readonly number[], dtype?: NpyDt
 
 /** Reads a .npy file. */
 export async function readNpy(file: string): Promise<NpyArray> {
-  let bytes: Buffer;
-  try {
-    bytes = await fs.readFile(file);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new InputError(`npy: ${file} does not exist`);
-    if (code === 'EISDIR') throw new InputError(`npy: ${file} is a directory, not a .npy file`);
-    throw new InputError(`npy: cannot read ${file} (${code ?? String(e)})`, { cause: e });
-  }
-  return decodeNpy(bytes, file);
+  // A regular file only (opened non-blocking: a FIFO cannot hang us), of bounded size.
+  return decodeNpy(readInputFileSync(file, { what: 'npy', maxBytes: MAX_BYTES.dataFile }), file);
 }
 
 /** Writes a C-order array as a .npy file, atomically. */

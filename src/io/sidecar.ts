@@ -3,10 +3,10 @@
  * checkpoint was made (method, hyperparameters, epoch, seed) and what it scored.
  * Unknown keys are kept as they are, so newer sidecars still load.
  */
-import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { InputError } from '../errors.ts';
 import { SIDECAR_JSON } from './checkpointFiles.ts';
+import { MAX_BYTES, jsonErrorWhere, readInputFileSync } from './safeRead.ts';
 
 export interface Sidecar {
   /** Training method, e.g. 'sgd', 'sam', 'swa', 'fge'. */
@@ -67,7 +67,7 @@ export function parseSidecar(text: string, file: string): Sidecar {
   try {
     parsed = JSON.parse(text);
   } catch (e) {
-    throw new InputError(`checkpoint: ${file} is not valid JSON (${(e as Error).message.split('\n')[0]}); fix or remove the sidecar`);
+    throw new InputError(`checkpoint: ${file} is not valid JSON (${jsonErrorWhere(e, text)}); fix or remove the sidecar`);
   }
   return validateSidecar(parsed, file);
 }
@@ -75,13 +75,8 @@ export function parseSidecar(text: string, file: string): Sidecar {
 /** Reads `dir/sharpness.json`; undefined when there is none. */
 export async function readSidecar(dir: string): Promise<Sidecar | undefined> {
   const file = path.join(dir, SIDECAR_JSON);
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return undefined;
-    throw new InputError(`checkpoint: cannot read ${file} (${code ?? String(e)})`, { cause: e });
-  }
-  return parseSidecar(text, file);
+  // Inside the checkpoint directory, a regular file (a FIFO cannot hang us), bounded in size.
+  const raw = readInputFileSync(file, { what: 'checkpoint', within: dir, withinName: `the checkpoint directory ${dir}`, maxBytes: MAX_BYTES.smallJson, optional: true });
+  if (raw === null) return undefined;
+  return parseSidecar(raw.toString('utf8'), file);
 }

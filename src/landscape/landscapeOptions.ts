@@ -5,6 +5,7 @@
  */
 import { AUTO_BATCH_SIZE, type BatchSize } from '../objective/objectiveDefaults.ts';
 import { UsageError } from '../errors.ts';
+import { COUNT_LIMITS } from '../limits.ts';
 import { validateSeed } from '../engine/rng.ts';
 import { Norm, parseIgnore, validateNorm, type Ignore } from '../directions/normalizeDirection.ts';
 import { isLandscapeBn, isLandscapeKind, LANDSCAPE_BN_MODES, LANDSCAPE_KINDS, LandscapeKind, type LandscapeBn } from './landscapeTypes.ts';
@@ -198,7 +199,13 @@ export function resolveLandscapeSpec(r: LandscapeRequest): LandscapeSpec {
   if (kind === LandscapeKind.rays && (typeof r.rays !== 'number' || !Number.isInteger(r.rays) || r.rays < 1 || r.rays > MAX_RAYS)) {
     throw new UsageError(`landscape: --rays must be an integer in [1, ${MAX_RAYS}], got ${String(r.rays)}`);
   }
-  const range = formatRange(parseRange(kind, r.range));
+  const parsedRange = parseRange(kind, r.range);
+  // The whole grid (rays x points, or x points x y points) is bounded too, not only each axis.
+  const points = parsedRange.auto ? parsedRange.n ** 2 : parsedRange.axes.reduce((a, x) => a * x.n, 1) * (kind === LandscapeKind.rays ? (r.rays as number) : 1);
+  if (points > COUNT_LIMITS['grid-size']) {
+    throw new UsageError(`landscape: --range ${formatRange(parsedRange)}${kind === LandscapeKind.rays ? ` with --rays ${String(r.rays)}` : ''} makes ${points} points; a landscape may have at most ${COUNT_LIMITS['grid-size']} points`);
+  }
+  const range = formatRange(parsedRange);
   const spec: LandscapeSpec = {
     kind,
     checkpoints,

@@ -7,6 +7,7 @@
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { UsageError } from '../errors.ts';
+import { COUNT_LIMITS } from '../limits.ts';
 import { deserializeError, type FromWorker, type ToWorker, type WorkerInit } from './workerMessages.ts';
 
 const ENTRY = new URL('./workerEntry.js', import.meta.url);
@@ -21,8 +22,8 @@ export function defaultWorkers(env: NodeJS.ProcessEnv = process.env): number {
 /** Checks a --workers value (an integer >= 1). */
 export function parseWorkers(value: unknown, name = '--workers'): number {
   const n = typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
-  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1) {
-    throw new UsageError(`${name} must be an integer >= 1 (worker threads), got ${String(value)}`);
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1 || n > COUNT_LIMITS.workers) {
+    throw new UsageError(`${name} must be an integer in 1..${COUNT_LIMITS.workers} (worker threads), got ${String(value)}`);
   }
   return n;
 }

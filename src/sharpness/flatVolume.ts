@@ -3,6 +3,7 @@ import * as pv from '../engine/paramVector.ts';
 import type { ParamVector } from '../engine/paramVector.ts';
 import { createRng, validateSeed, type Rng } from '../engine/rng.ts';
 import { NumericError, UsageError } from '../errors.ts';
+import { countOption } from '../limits.ts';
 import type { Objective } from '../objective/Objective.ts';
 import { restrictToBlocks } from '../directions/blockGroups.ts';
 import { Norm, normalizeDirection, validateNorm, type Ignore } from '../directions/normalizeDirection.ts';
@@ -141,11 +142,8 @@ function positive(x: unknown, option: string): number {
   return x;
 }
 
-function integerAtLeast(x: unknown, option: string, min: number): number {
-  if (typeof x !== 'number' || !Number.isInteger(x) || x < min) {
-    throw new UsageError(`volume: --${option} must be an integer >= ${min}, got ${String(x)}`);
-  }
-  return x;
+function integerAtLeast(x: unknown, option: 'directions' | 'bootstrap', min: number): number {
+  return countOption('volume', option, x, min);
 }
 
 function inOpenUnit(x: unknown, option: string): number {

@@ -1,5 +1,6 @@
 import { validateSeed } from '../engine/rng.ts';
 import { UsageError } from '../errors.ts';
+import { countOption } from '../limits.ts';
 import { BALL_NORMS, BallNorm, isBallNorm } from './perturbationSet.ts';
 
 /** Options of `ball` (ballSharpness, and its items in ballItems.ts). */
@@ -37,9 +38,6 @@ export interface ValidatedBallOptions {
   seed: number;
 }
 
-function isNonNegativeInteger(x: unknown): x is number {
-  return typeof x === 'number' && Number.isInteger(x) && x >= 0;
-}
 
 /**
  * Parses `--radius`: numbers, or comma-separated strings ('0.01,0.05,0.1'). Each must be a
@@ -72,9 +70,7 @@ export function validateBallOptions(opts: BallOptions): ValidatedBallOptions {
   const eta = opts.eta ?? BALL_DEFAULTS.eta;
   if (typeof eta !== 'number' || !Number.isFinite(eta) || eta < 0) throw new UsageError(`ball: --eta must be a finite number >= 0, got ${String(eta)}`);
   const ints = { steps: opts.steps ?? BALL_DEFAULTS.steps, restarts: opts.restarts ?? BALL_DEFAULTS.restarts, samples: opts.samples ?? BALL_DEFAULTS.samples };
-  for (const [k, v] of Object.entries(ints)) {
-    if (!isNonNegativeInteger(v)) throw new UsageError(`ball: --${k} must be an integer >= 0, got ${String(v)}`);
-  }
+  for (const [k, v] of Object.entries(ints)) countOption('ball', k as 'steps' | 'restarts' | 'samples', v, 0);
   const seed = validateSeed(opts.seed ?? BALL_DEFAULTS.seed, 'ball');
   return { norm: opts.norm, radii, adaptive, eta, ...ints, seed };
 }

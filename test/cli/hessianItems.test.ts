@@ -116,12 +116,12 @@ test('an eigen-solve that does not converge is said after the result', async (t)
 test('bad options exit 2 with one line naming the option and the value, before anything is loaded', async (t) => {
   const missing = path.join(dir, 'no-such-checkpoint');
   for (const [args, re] of [
-    [['--samples', '0'], /hessian: --samples must be an integer >= 1, got 0/],
-    [['--probes', '0', '--trace'], /hessian: --probes must be an integer >= 1, got 0/],
-    [['--trace-method', 'hutch++', '--probes', '2'], /hessian: --probes must be an integer >= 3, got 2/],
+    [['--samples', '0'], /hessian: --samples must be an integer in 1..1000000, got 0/],
+    [['--probes', '0', '--trace'], /hessian: --probes must be an integer in 1..100000, got 0/],
+    [['--trace-method', 'hutch++', '--probes', '2'], /hessian: --probes must be an integer in 3..100000, got 2/],
     [['--shard', '3/2', '--out', path.join(dir, 'x.json')], /hessian: --shard must be k\/n with integers 1 <= k <= n \(e\.g\. 2\/4\), got 3\/2/],
     [['--shard', '1/2'], /hessian: --shard needs --out/],
-    [['--workers', '0'], /--workers must be an integer >= 1 \(worker threads\), got 0/],
+    [['--workers', '0'], /--workers must be an integer in 1..1024 \(worker threads\), got 0/],
   ] as const) {
     const r = await sharpness(['hessian', missing, '--data', 'mnist:test:10', '--backend', 'cpu', ...args]);
     t.is(r.status, 2, `${args.join(' ')}: ${r.stderr}`);

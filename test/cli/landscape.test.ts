@@ -67,7 +67,7 @@ test('--workers 2 and --workers 3 give the document of one thread, byte for byte
   }
   const bad = await sharpness([...plane(), '--workers', '0']);
   t.is(bad.status, 2);
-  t.regex(bad.stderr, /^sharpness: --workers must be an integer >= 1 \(worker threads\), got 0$/m);
+  t.regex(bad.stderr, /^sharpness: --workers must be an integer in 1..1024 \(worker threads\), got 0$/m);
 });
 
 test('Ctrl-C says where the partial results are and exits 130; another landscape refuses them; the same command resumes', async (t) => {

@@ -59,7 +59,7 @@ test('bad options fail before any loading with one line and exit 2', async (t) =
     [['ball', ckpt, '--data', 'mnist:test:10', '--radius', '-0.1'], /--radius/],
     [['ball', ckpt, '--data', 'mnist:test:10', '--radius', '0.1', '--norm', 'l3'], /--norm/],
     [['volume', ckpt, '--data', 'mnist:test:10', '--delta', '0'], /delta/],
-    [['hessian', ckpt, '--data', 'mnist:test:10', '--top-k', '0'], /--top-k must be an integer >= 1, got 0/],
+    [['hessian', ckpt, '--data', 'mnist:test:10', '--top-k', '0'], /--top-k must be an integer in 1..10000, got 0/],
     [['hessian', ckpt, '--data', 'mnist:test:10', '--smallest', '--solver', 'power'], /--smallest needs --solver lanczos/],
     [['ball', ckpt, '--data', 'nope:1', '--radius', '0.1'], /data/],
   ] as const) {

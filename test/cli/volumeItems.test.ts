@@ -134,7 +134,7 @@ test('usage errors exit 2 with one line naming the option and value, before anyt
   const missing = path.join(dir, 'no-such-checkpoint');
   for (const [args, re] of [
     [['--delta', '0'], /volume: --delta must be a positive number, got 0/],
-    [['--delta', '0.1', '--directions', '0'], /volume: --directions must be an integer >= 1, got 0/],
+    [['--delta', '0.1', '--directions', '0'], /volume: --directions must be an integer in 1..100000, got 0/],
     [['--delta', '0.1', '--tolerance', '2'], /volume: --tolerance must be in \(0, 1\), got 2/],
     [['--delta', '0.1', '--ignore', 'weights'], /volume: --ignore must be a list of bias, bn \(or none\), got weights/],
     [['--delta', '0.1', '--shard', '1/2'], /volume: --shard needs --out/],

@@ -97,16 +97,16 @@ test('resolveHessianOptions: defaults, and every bad option named with its value
   const { q } = quadratic(5);
   const op = hvpOperator(q);
   const bad: [object, string][] = [
-    [{ topK: 0 }, 'hessian: --top-k must be an integer >= 1, got 0'],
+    [{ topK: 0 }, 'hessian: --top-k must be an integer in 1..10000, got 0'],
     [{ topK: 81 }, 'hessian: --top-k must be at most the number of parameters (80), got 81'],
     [{ tol: 0 }, 'hessian: --tol must be a finite number > 0, got 0'],
-    [{ maxIter: 0 }, 'hessian: --max-iter must be an integer >= 1, got 0'],
+    [{ maxIter: 0 }, 'hessian: --max-iter must be an integer in 1..1000000, got 0'],
     [{ topK: 5, maxIter: 4 }, 'hessian: --max-iter must be at least --top-k (5) for the lanczos solver, got 4'],
-    [{ probes: 0 }, 'hessian: --probes must be an integer >= 1, got 0'],
-    [{ traceMethod: TraceMethod.hutchPlusPlus, probes: 2 }, 'hessian: --probes must be an integer >= 3, got 2'],
-    [{ steps: 1 }, 'hessian: --steps must be an integer >= 2, got 1'],
-    [{ runs: 0 }, 'hessian: --runs must be an integer >= 1, got 0'],
-    [{ gridPoints: 1 }, 'hessian: --grid-points must be an integer >= 2, got 1'],
+    [{ probes: 0 }, 'hessian: --probes must be an integer in 1..100000, got 0'],
+    [{ traceMethod: TraceMethod.hutchPlusPlus, probes: 2 }, 'hessian: --probes must be an integer in 3..100000, got 2'],
+    [{ steps: 1 }, 'hessian: --steps must be an integer in 2..100000, got 1'],
+    [{ runs: 0 }, 'hessian: --runs must be an integer in 1..10000, got 0'],
+    [{ gridPoints: 1 }, 'hessian: --grid-points must be an integer in 2..100000, got 1'],
     [{ sigma: -1 }, 'hessian: --sigma must be a finite number > 0, got -1'],
     [{ solver: 'newton' }, 'hessian: --solver must be one of lanczos, power, got newton'],
     [{ traceMethod: 'exact' }, 'hessian: --trace-method must be one of hutchinson, hutch++, got exact'],

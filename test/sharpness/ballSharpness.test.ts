@@ -155,9 +155,9 @@ test('validation names the option and the bad value', (t) => {
     [{ radii: [NaN] }, /--radius must be positive numbers, got NaN/],
     [{ norm: 'l1' as never }, /ball: --norm must be one of box, l2, linf, got l1/],
     [{ norm: 'box', adaptive: true }, /--adaptive applies to --norm l2 and linf/],
-    [{ steps: 1.5 }, /ball: --steps must be an integer >= 0, got 1.5/],
-    [{ restarts: -1 }, /ball: --restarts must be an integer >= 0, got -1/],
-    [{ samples: -2 }, /ball: --samples must be an integer >= 0, got -2/],
+    [{ steps: 1.5 }, /ball: --steps must be an integer in 0..100000, got 1.5/],
+    [{ restarts: -1 }, /ball: --restarts must be an integer in 0..10000, got -1/],
+    [{ samples: -2 }, /ball: --samples must be an integer in 0..1000000, got -2/],
     [{ eta: -1 }, /ball: --eta must be a finite number >= 0, got -1/],
     [{ seed: -1 }, /--seed must be an integer/],
   ];

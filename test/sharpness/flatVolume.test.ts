@@ -133,12 +133,12 @@ test('validation names the option and the bad value', (t) => {
   const bad: [Partial<VolumeOptions>, RegExp][] = [
     [{ delta: 0 }, /volume: --delta must be a positive number, got 0/],
     [{ delta: -1 }, /--delta must be a positive number, got -1/],
-    [{ directions: 0 }, /volume: --directions must be an integer >= 1, got 0/],
-    [{ directions: 2.5 }, /--directions must be an integer >= 1, got 2.5/],
+    [{ directions: 0 }, /volume: --directions must be an integer in 1..100000, got 0/],
+    [{ directions: 2.5 }, /--directions must be an integer in 1..100000, got 2.5/],
     [{ maxRadius: 0 }, /volume: --max-radius must be a positive number, got 0/],
     [{ tolerance: 1 }, /volume: --tolerance must be in \(0, 1\), got 1/],
     [{ confidence: 0 }, /--confidence must be in \(0, 1\), got 0/],
-    [{ bootstrap: 0 }, /--bootstrap must be an integer >= 1, got 0/],
+    [{ bootstrap: 0 }, /--bootstrap must be an integer in 1..100000, got 0/],
     [{ norm: 'unit' as never }, /volume: --norm must be one of none, layer, filter, got unit/],
     [{ ignore: ['weights' as never] }, /--ignore must be a list of bias, bn, got weights/],
   ];

@@ -49,5 +49,7 @@ export async function handler(argv: CommandArgs<BallCliOptions>): Promise<void> 
   const { describeBall } = await import('../jobs/ballJob.ts');
   const { runItemCommand } = await import('../itemCommand.ts');
   const description = describeBall(argv); // before any loading: bad options fail fast
+  const { guardOutput } = await import('../../io/inputPaths.ts');
+  guardOutput('ball', argv.out === undefined ? undefined : { kind: 'file', path: argv.out, siblings: ['.partial.json'] }, { checkpoints: [argv.checkpoint], data: [argv.data] });
   await runItemCommand(argv, { command: 'ball', module: new URL('../jobs/ballJob.ts', import.meta.url).href, description });
 }

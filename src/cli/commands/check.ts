@@ -42,7 +42,6 @@ export async function handler(argv: CommandArgs<CheckCliOptions>): Promise<void>
   const { printResult } = await import('../output.ts');
   const { InputError, isSharpnessError } = await import('../../errors.ts');
   const fs = await import('node:fs/promises');
-  const path = await import('node:path');
 
   const opts = {
     rtol: argv.rtol,
@@ -53,9 +52,12 @@ export async function handler(argv: CommandArgs<CheckCliOptions>): Promise<void>
     labels: { result: argv.result, baseline: argv.baseline },
   };
   resolveCheckOptions(opts); // bad tolerances fail before any reading
-  if (argv.out !== undefined && path.resolve(argv.out) === path.resolve(argv.baseline)) {
+  const { guardOutput, realPathOf } = await import('../../io/inputPaths.ts');
+  if (argv.out !== undefined && realPathOf(argv.out) === realPathOf(argv.baseline)) {
     throw new InputError(`check: --out ${argv.out} would overwrite the baseline; use --update to rewrite the baseline`);
   }
+  guardOutput('check', argv.out === undefined ? undefined : { kind: 'file', path: argv.out }, { files: [argv.result, argv.baseline] });
+  if (argv.update) guardOutput('check', { kind: 'file', path: argv.baseline }, { files: [argv.result] });
   const result = await readResultDocument(argv.result);
 
   if (argv.update) {

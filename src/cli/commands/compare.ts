@@ -14,6 +14,7 @@ import { withAnalysisOptions, type AnalysisOptions } from '../analysisOptions.ts
 import { note, printResult } from '../output.ts';
 import { onInterrupt } from '../interrupt.ts';
 import { UsageError } from '../../errors.ts';
+import { MAX_BYTES, readInputTextSync } from '../../io/safeRead.ts';
 import { DEFAULT_SAVE_INTERVAL, type ItemOptions } from '../itemOptions.ts';
 
 export const command = 'compare <checkpoints..>';
@@ -157,7 +158,9 @@ export function compareSteps(checkpoints: readonly string[], s: CompareSettings,
 function defaultLabels(checkpoints: readonly string[]): string[] {
   const methods = checkpoints.map((c) => {
     try {
-      return (JSON.parse(fs.readFileSync(path.join(c, 'sharpness.json'), 'utf8')) as { method?: string }).method;
+      const dir = fs.statSync(c).isDirectory() ? c : path.dirname(c);
+      const text = readInputTextSync(path.join(dir, 'sharpness.json'), { what: 'compare', within: dir, maxBytes: MAX_BYTES.smallJson, optional: true });
+      return text === null ? undefined : (JSON.parse(text) as { method?: string }).method;
     } catch {
       return undefined;
     }
@@ -187,6 +190,14 @@ export async function runCompare(
   extraFiles: readonly string[] = [],
 ): Promise<{ files: string[]; index: string }> {
   const { writeJsonAtomic } = await import('../../io/atomicWrite.ts');
+  const { guardOutput } = await import('../../io/inputPaths.ts');
+  const { REPORT_ENTRIES } = await import('./report.ts');
+  // Before anything is created under outDir.
+  guardOutput('compare', { kind: 'dir', path: outDir, creates: ['results', 'compare.json', ...REPORT_ENTRIES] }, {
+    checkpoints,
+    files: extraFiles,
+    data: [settings.data, settings.evalData],
+  });
   const resultsDir = path.join(outDir, 'results');
   fs.mkdirSync(resultsDir, { recursive: true });
   const manifestPath = path.join(outDir, 'compare.json');

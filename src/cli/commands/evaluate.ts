@@ -36,6 +36,8 @@ export async function handler(argv: CommandArgs<EvaluateOptions>): Promise<void>
   if (argv.ensemble && argv.checkpoints.length < 2) {
     throw new UsageError(`evaluate: --ensemble needs at least 2 checkpoints, got ${argv.checkpoints.length}`);
   }
+  const { guardOutput } = await import('../../io/inputPaths.ts');
+  guardOutput('evaluate', argv.out === undefined ? undefined : { kind: 'file', path: argv.out }, { checkpoints: argv.checkpoints, data: [argv.data] });
   const engine = await startEngine(argv);
   const { loadDataset } = await import('../../io/dataset.ts');
   const { openAnalysisFor, analysisSpecOf } = await import('../../analysis/openAnalysis.ts');

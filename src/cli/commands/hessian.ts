@@ -65,6 +65,8 @@ export async function handler(argv: CommandArgs<HessianCliOptions>): Promise<voi
   const { hessianConvergenceNote } = await import('../../hessian/formatHessian.ts');
   const { runItemCommand } = await import('../itemCommand.ts');
   const description = describeHessian(argv); // bad options fail before any loading
+  const { guardOutput } = await import('../../io/inputPaths.ts');
+  guardOutput('hessian', argv.out === undefined ? undefined : { kind: 'file', path: argv.out, siblings: ['.partial.json'] }, { checkpoints: [argv.checkpoint], data: [argv.data] });
   await runItemCommand(argv, {
     command: 'hessian',
     module: new URL('../jobs/hessianJob.ts', import.meta.url).href,

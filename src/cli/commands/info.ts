@@ -28,6 +28,8 @@ export interface LayerInfo {
 
 export async function handler(argv: CommandArgs<InfoOptions>): Promise<void> {
   const startedAt = performance.now();
+  const { guardOutput } = await import('../../io/inputPaths.ts');
+  guardOutput('info', argv.out === undefined ? undefined : { kind: 'file', path: argv.out }, { checkpoints: [argv.checkpoint] });
   const engine = await startEngine(argv);
   const { loadCheckpoint } = await import('../../formats/loadCheckpoint.ts');
   const { makeResultDocument, engineRef, writeResultDocument } = await import('../../io/resultDocument.ts');

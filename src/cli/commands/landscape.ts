@@ -9,7 +9,6 @@
  * i with i % n === k - 1 into a shard document; `sharpness merge` combines the shards.
  */
 import * as fs from 'node:fs';
-import path from 'node:path';
 import type { Argv } from 'yargs';
 import type { CommandArgs } from '../command.ts';
 import type { GlobalOptions } from '../globalOptions.ts';
@@ -92,9 +91,11 @@ export async function handler(argv: CommandArgs<LandscapeCliOptions>): Promise<v
   const shard = parseShard(argv.shard);
   if (argv.workers !== undefined) (await import('../../parallel/WorkerPool.ts')).parseWorkers(argv.workers);
   if (shard && argv.out === undefined) throw new UsageError('landscape: --shard needs --out (the shard document for `sharpness merge`)');
-  if (argv.out !== undefined && !fs.existsSync(path.dirname(path.resolve(argv.out)))) {
-    throw new UsageError(`landscape: the directory of --out ${argv.out} does not exist; create it first`);
-  }
+  const { guardOutput } = await import('../../io/inputPaths.ts');
+  guardOutput('landscape', argv.out === undefined ? undefined : { kind: 'file', path: argv.out, siblings: ['.partial.json'] }, {
+    checkpoints: [argv.checkpoint, argv.to, ...(typeof argv.plane === 'string' ? argv.plane.split(',').map((p) => p.trim()) : [])],
+    data: [argv.data, argv.evalData],
+  });
   if (typeof argv.saveInterval !== 'number' || !(argv.saveInterval >= 0)) {
     throw new UsageError(`landscape: --save-interval must be a number >= 0, got ${String(argv.saveInterval)}`);
   }

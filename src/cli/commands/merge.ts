@@ -43,8 +43,8 @@ async function readJson(file: string): Promise<unknown> {
 export async function handler(argv: CommandArgs<MergeCliOptions>): Promise<void> {
   const files = argv.shards ?? [];
   if (files.length === 0) throw new UsageError('merge: give the shard documents to combine');
-  const { checkOutPath } = await import('../../analysis/openAnalysis.ts');
-  checkOutPath(argv.out, { files });
+  const { guardOutput } = await import('../../io/inputPaths.ts');
+  guardOutput('merge', argv.out === undefined ? undefined : { kind: 'file', path: argv.out }, { files });
   const { LANDSCAPE_SHARD_SCHEMA, parseShardDocument: parseLandscapeShard } = await import('../../landscape/landscapeDocument.ts');
   const { mergeLandscapeShards } = await import('../../landscape/mergeLandscapeShards.ts');
   const { formatLandscape } = await import('../../landscape/formatLandscape.ts');

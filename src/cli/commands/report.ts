@@ -4,12 +4,12 @@
  * result files only (nothing is recomputed, no engine starts), so a figure can be restyled
  * and redrawn at will.
  */
-import path from 'node:path';
 import type { Argv } from 'yargs';
 import type { CommandArgs } from '../command.ts';
 import type { GlobalOptions } from '../globalOptions.ts';
 import { note, printResult } from '../output.ts';
 import { UsageError } from '../../errors.ts';
+import { guardOutput } from '../../io/inputPaths.ts';
 
 export const command = 'report <results..>';
 export const describe = 'figures (Vega-Lite, SVG, PNG), a comparison table and an offline HTML report in --out DIR, from saved result files';
@@ -44,16 +44,11 @@ export function parseLabels(value: string | undefined): string[] {
 }
 
 /** Refuses an --out where the report would overwrite one of its inputs. */
-export function checkOutDir(out: string, inputs: readonly string[]): void {
-  const o = path.resolve(out);
-  const taken = ['index.html', 'report.json', 'comparison.json', 'comparison.txt'].map((n) => path.join(o, n));
-  const figures = path.join(o, 'figures');
-  for (const f of inputs) {
-    const r = path.resolve(f);
-    if (r === o || taken.includes(r) || r === figures || r.startsWith(figures + path.sep)) {
-      throw new UsageError(`report: --out ${out} would overwrite the input ${f}; write the report to another directory`);
-    }
-  }
+export const REPORT_ENTRIES = ['index.html', 'report.json', 'comparison.json', 'comparison.txt', 'figures'] as const;
+
+/** Refuses an --out where the report would overwrite one of its inputs (real paths, see io/inputPaths.ts). */
+export function checkOutDir(out: string, inputs: readonly string[], command = 'report'): void {
+  guardOutput(command, { kind: 'dir', path: out, creates: REPORT_ENTRIES }, { files: inputs });
 }
 
 export async function handler(argv: CommandArgs<ReportCliOptions>): Promise<void> {

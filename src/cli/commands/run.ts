@@ -23,8 +23,10 @@ export async function handler(argv: CommandArgs<RunOptions>): Promise<void> {
   const { loadRecipe, runRecipe, formatRecipeTable } = await import('../../training/runRecipe.ts');
   const { progressLine, epochLine, throttle } = await import('../../training/progress.ts');
   const recipe = await loadRecipe(argv.recipe); // validated before the engine starts
-  await startEngine(argv);
   const outDir = argv.out ?? path.join('reports', 'analyses', recipe.name);
+  const { guardOutput } = await import('../../io/inputPaths.ts');
+  guardOutput('run', { kind: 'dir', path: outDir, creates: '*' }, { files: [argv.recipe] });
+  await startEngine(argv);
   let epochs = 0;
   const progress = throttle(5000, (line: string) => note(argv, line));
   const release = onInterrupt(() => `run: finished training runs are in ${outDir}; rerun the same command to continue`);

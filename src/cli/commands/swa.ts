@@ -43,6 +43,8 @@ export async function handler(argv: CommandArgs<SwaOptions>): Promise<void> {
   if (typeof batchSize !== 'number' || !Number.isInteger(batchSize) || batchSize < 1) {
     throw new UsageError(`swa: --batch-size must be an integer >= 1, got ${String(batchSize)}`);
   }
+  const { guardOutput } = await import('../../io/inputPaths.ts');
+  guardOutput('swa', { kind: 'dir', path: argv.out, creates: '*' }, { checkpoints: argv.checkpoints, data: [argv.data, argv.evalData] });
   const engine = await startEngine(argv);
   const { loadCheckpoint } = await import('../../formats/loadCheckpoint.ts');
   const { requireLayers } = await import('../../formats/Checkpoint.ts');

@@ -100,6 +100,13 @@ export async function handler(argv: CommandArgs<TrainCliOptions>): Promise<void>
   if (!argv.out) throw new UsageError('train: --out DIR is required (the run directory: checkpoints, log and resumable state)');
   if (!argv.model && !argv.init) throw new UsageError(`train: give --model (${BUILTIN_MODELS.join(', ')} or a model.json) or --init CKPT`);
   const outDir = argv.out;
+  const { guardOutput } = await import('../../io/inputPaths.ts');
+  const { isBuiltinModel: isBuiltin } = await import('../../models/builtinModels.ts');
+  guardOutput('train', { kind: 'dir', path: outDir, creates: '*' }, {
+    checkpoints: [argv.init],
+    files: [argv.model !== undefined && !isBuiltin(argv.model) ? argv.model : undefined],
+    data: [argv.data, argv.evalData],
+  });
   const engine = await startEngine(argv);
   const { loadDataset } = await import('../../io/dataset.ts');
   const { loadCheckpoint } = await import('../../formats/loadCheckpoint.ts');

@@ -48,5 +48,7 @@ export async function handler(argv: CommandArgs<VolumeCliOptions>): Promise<void
   const { describeVolume } = await import('../jobs/volumeJob.ts');
   const { runItemCommand } = await import('../itemCommand.ts');
   const description = describeVolume(argv);
+  const { guardOutput } = await import('../../io/inputPaths.ts');
+  guardOutput('volume', argv.out === undefined ? undefined : { kind: 'file', path: argv.out, siblings: ['.partial.json'] }, { checkpoints: [argv.checkpoint], data: [argv.data] });
   await runItemCommand(argv, { command: 'volume', module: new URL('../jobs/volumeJob.ts', import.meta.url).href, description });
 }
