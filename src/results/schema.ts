@@ -101,6 +101,6 @@ export function extend<B, R extends Shape, O extends Shape = {}>(base: Schema<B>
   return make({
     type: 'object',
     properties: { ...(b['properties'] as object), ...(more['properties'] as object) },
-    required: [...((b['required'] as string[] | undefined) ?? []), ...((more['required'] as string[] | undefined) ?? [])],
+    required: [...new Set([...((b['required'] as string[] | undefined) ?? []), ...((more['required'] as string[] | undefined) ?? [])])],
   });
 }
