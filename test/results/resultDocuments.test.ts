@@ -19,11 +19,11 @@ const read = (u: URL) => JSON.parse(readFileSync(u, 'utf8')) as Record<string, u
 const clone = <T>(x: T): T => JSON.parse(JSON.stringify(x)) as T;
 
 function files(): { name: string; value: unknown }[] {
-  const out = readdirSync(DOCS).map((f) => ({ name: f, value: read(new URL(f, DOCS)) }));
+  const out: { name: string; value: unknown }[] = readdirSync(DOCS).map((f) => ({ name: f, value: read(new URL(f, DOCS)) }));
   for (const d of readdirSync(KM, { withFileTypes: true })) {
     if (!d.isDirectory()) continue;
     for (const f of readdirSync(new URL(`${d.name}/golden/`, KM))) {
-      const value = read(new URL(`${d.name}/golden/${f}`, KM));
+      const value: Record<string, unknown> = read(new URL(`${d.name}/golden/${f}`, KM));
       if (String(value['schema']).startsWith('sharpness/known-minima')) continue; // a relation between minima, not a result
       out.push({ name: `${d.name}/golden/${f}`, value });
     }
