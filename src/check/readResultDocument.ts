@@ -1,33 +1,20 @@
 /**
  * Reading the result documents `check` compares: any JSON file with a sharpness schema tag
- * and a result object (a command's --out or --json output, or a golden).
+ * and a result object (a command's --out or --json output, or a golden), valid against the
+ * schema of its tag.
  */
 import * as fs from 'node:fs/promises';
 import { InputError } from '../errors.ts';
 import type { ResultDocument } from '../io/resultDocument.ts';
-import { parseSchema } from './measures.ts';
+import { parseJsonText } from '../results/parseJsonText.ts';
+import { validateResultDocument } from '../results/resultDocuments.ts';
 
-/** Parses the text of a result document; `file` names it in messages. Throws InputError. */
+/**
+ * Parses the text of a result document and checks it against the schema of its tag (see
+ * results/); `file` names it in messages. Throws InputError naming the first bad field.
+ */
 export function parseResultDocument(text: string, file: string): ResultDocument {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (e) {
-    throw new InputError(`check: ${file} is not valid JSON (${(e as Error).message.split('\n')[0]})`);
-  }
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
-    throw new InputError(`check: ${file} is not a sharpness result document (expected a JSON object)`);
-  }
-  const d = doc as Record<string, unknown>;
-  if (!parseSchema(d['schema'])) {
-    throw new InputError(
-      `check: ${file} is not a sharpness result document (its schema is ${JSON.stringify(d['schema'] ?? null)}, expected e.g. "sharpness/hessian@1"); write one with --out or --json`,
-    );
-  }
-  if (typeof d['result'] !== 'object' || d['result'] === null) {
-    throw new InputError(`check: ${file} is not a sharpness result document (it has no result object)`);
-  }
-  return d as unknown as ResultDocument;
+  return validateResultDocument(parseJsonText(text, file, 'check: '), file, 'check: ');
 }
 
 /** Reads a result document from a file. Throws InputError for a missing, unreadable or malformed file. */

@@ -24,7 +24,7 @@ import { densityFromRuns, slqRuns } from './slq.ts';
 import { layerGroups, layerResult } from './perLayer.ts';
 import { resolveHessianOptions, type HessianOptions } from './hessianOptions.ts';
 import { TraceMethod, Which, type EigenResult, type TraceResult } from './types.ts';
-import type { DensityJson, HessianReport, LayerJson, TraceJson } from './hessianReport.ts';
+import type { DensityJson, HessianReport, LayerJson, TraceJson } from '../results/hessianDocument.ts';
 
 /** What an item computes. */
 export const HessianItemKind = {

@@ -11,14 +11,26 @@
 import { InputError, UsageError } from '../errors.ts';
 import type { CheckpointRef, DataRef, ResultCost, ResultDocument } from '../io/resultDocument.ts';
 import { makeResultDocument } from '../io/resultDocument.ts';
+import {
+  LANDSCAPE_PROGRESS_TAG as LANDSCAPE_PROGRESS_SCHEMA,
+  LANDSCAPE_SHARD_TAG as LANDSCAPE_SHARD_SCHEMA,
+  LANDSCAPE_TAG as LANDSCAPE_SCHEMA,
+  landscapeProgressSchema,
+  landscapeShardSchema,
+} from '../results/landscapeDocuments.ts';
+import { parseJsonText } from '../results/parseJsonText.ts';
+import { tagOf } from '../results/resultDocuments.ts';
+import { validateJson } from '../results/validateJson.ts';
 import type { LandscapeResult } from './assembleLandscape.ts';
 import { firstDifference, type LandscapeIdentity } from './landscapeFingerprint.ts';
 import type { Shard } from './landscapeOptions.ts';
 import type { ItemRecord, LandscapeFrame } from './landscapeTypes.ts';
 
-export const LANDSCAPE_SCHEMA = 'sharpness/landscape@1';
-export const LANDSCAPE_SHARD_SCHEMA = 'sharpness/landscape-shard@1';
-export const LANDSCAPE_PROGRESS_SCHEMA = 'sharpness/landscape-progress@1';
+export {
+  LANDSCAPE_PROGRESS_TAG as LANDSCAPE_PROGRESS_SCHEMA,
+  LANDSCAPE_SHARD_TAG as LANDSCAPE_SHARD_SCHEMA,
+  LANDSCAPE_TAG as LANDSCAPE_SCHEMA,
+} from '../results/landscapeDocuments.ts';
 
 /** The fields of a landscape document besides schema, tool, result and cost. */
 export interface LandscapeHeader {
@@ -123,42 +135,33 @@ export function makeProgress(fingerprint: string, identity: LandscapeIdentity, i
  * a UsageError naming the first difference (a rerun must not mix two landscapes).
  */
 export function parseProgress(text: string, file: string, fingerprint: string, identity: LandscapeIdentity, itemCount: number): LandscapeProgress {
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch (e) {
-    throw new InputError(`landscape: the progress file ${file} is not valid JSON (${(e as Error).message.split('\n')[0]}); remove it to start over`);
-  }
-  if (!isObject(v) || v['schema'] !== LANDSCAPE_PROGRESS_SCHEMA) {
+  const value = parseJsonText(text, file, 'landscape: the progress file ');
+  if (tagOf(value) !== LANDSCAPE_PROGRESS_SCHEMA) {
     throw new InputError(`landscape: ${file} is not a landscape progress file (schema ${LANDSCAPE_PROGRESS_SCHEMA}); remove it or choose another --out`);
   }
-  if (v['fingerprint'] !== fingerprint) {
-    const diff = firstDifference(v['identity'], identity);
+  const v = validateJson(landscapeProgressSchema, value, file, 'landscape: ', 'landscape progress file', 'remove it to start over');
+  if (v.fingerprint !== fingerprint) {
+    const diff = firstDifference(v.identity, identity);
     throw new UsageError(
       `landscape: ${file} holds partial results of a different landscape (${diff ?? 'fingerprints differ'}; saved vs this command); rerun the command that made it, remove the file, or choose another --out`,
     );
   }
-  if (v['itemCount'] !== itemCount) throw new InputError(`landscape: ${file} is for ${String(v['itemCount'])} items, this landscape has ${itemCount}`);
-  const seconds = typeof v['seconds'] === 'number' && Number.isFinite(v['seconds']) ? v['seconds'] : 0;
-  return makeProgress(fingerprint, identity, itemCount, seconds, checkRecords(v['items'], `landscape: ${file}`, itemCount));
+  if (v.itemCount !== itemCount) throw new InputError(`landscape: ${file} is for ${v.itemCount} items, this landscape has ${itemCount}`);
+  const seconds = Number.isFinite(v.seconds) ? v.seconds : 0;
+  return makeProgress(fingerprint, identity, itemCount, seconds, checkRecords(v.items, `landscape: ${file}`, itemCount));
 }
 
 /** A parsed shard document, checked for shape. */
 export function parseShardDocument(value: unknown, file: string): ResultDocument<LandscapeShardResult> {
-  if (!isObject(value) || value['schema'] !== LANDSCAPE_SHARD_SCHEMA) {
+  if (tagOf(value) !== LANDSCAPE_SHARD_SCHEMA) {
     throw new InputError(`merge: ${file} is not a landscape shard (schema ${LANDSCAPE_SHARD_SCHEMA})`);
   }
-  const r = value['result'];
-  if (!isObject(r) || typeof r['fingerprint'] !== 'string' || !isObject(r['frame']) || !isObject(r['shard'])) {
-    throw new InputError(`merge: ${file} is a landscape shard without fingerprint, frame or shard`);
-  }
-  const frame = r['frame'] as unknown as LandscapeFrame;
-  if (!Number.isInteger(frame.itemCount) || !Number.isInteger(frame.pointCount)) throw new InputError(`merge: ${file} has a malformed frame`);
-  checkRecords(r['items'], `merge: ${file}`, frame.itemCount);
+  const doc = validateJson(landscapeShardSchema, value, file, 'merge: ', 'landscape shard');
+  checkRecords(doc.result.items, `merge: ${file}`, doc.result.frame.itemCount);
   return value as unknown as ResultDocument<LandscapeShardResult>;
 }
 
 /** Checks that a parsed document is a landscape result. */
 export function isLandscapeDocument(value: unknown): value is ResultDocument<LandscapeResult> {
-  return isObject(value) && value['schema'] === LANDSCAPE_SCHEMA && isObject(value['result']);
+  return tagOf(value) === LANDSCAPE_SCHEMA && isObject((value as { result?: unknown }).result);
 }

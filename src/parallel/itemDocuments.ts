@@ -14,10 +14,13 @@ import { makeResultDocument, type DocumentHeader, type ResultCost, type ResultDo
 import { sha256Hex } from '../io/sha256.ts';
 import { firstDifference } from '../landscape/landscapeFingerprint.ts';
 import type { JobModule } from './ItemJob.ts';
+import { itemProgressSchema, itemShardSchema, progressTag as progressSchema, shardTag as shardSchema } from '../results/itemDocuments.ts';
+import { parseJsonText } from '../results/parseJsonText.ts';
+import { tagOf } from '../results/resultDocuments.ts';
+import { validateJson } from '../results/validateJson.ts';
 import type { Shard } from './shard.ts';
 
-export const shardSchema = (command: string) => `sharpness/${command}-shard@1`;
-export const progressSchema = (command: string) => `sharpness/${command}-progress@1`;
+export { progressTag as progressSchema, shardTag as shardSchema } from '../results/itemDocuments.ts';
 
 /** A computed item: its index and record. */
 export interface ItemEntry<R = unknown> {
@@ -128,45 +131,38 @@ export function parseProgress<R>(
   itemCount: number,
   module: Pick<JobModule, 'checkRecord'>,
 ): ItemProgress<R> {
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch (e) {
-    throw new InputError(`${command}: the progress file ${file} is not valid JSON (${(e as Error).message.split('\n')[0]}); remove it to start over`);
-  }
-  if (!isObject(v) || v['schema'] !== progressSchema(command)) {
+  const value = parseJsonText(text, file, `${command}: the progress file `);
+  if (tagOf(value) !== progressSchema(command)) {
     throw new InputError(`${command}: ${file} is not a ${command} progress file (schema ${progressSchema(command)}); remove it or choose another --out`);
   }
+  const v = validateJson(itemProgressSchema(command), value, file, `${command}: `, `${command} progress file`, 'remove it to start over');
   const fingerprint = fingerprintOf(identity);
-  if (v['fingerprint'] !== fingerprint) {
-    const diff = firstDifference(v['identity'], identity);
+  if (v.fingerprint !== fingerprint) {
+    const diff = firstDifference(v.identity, identity);
     throw new UsageError(
       `${command}: ${file} holds partial results of a different computation (${diff ?? 'fingerprints differ'}; saved vs this command); rerun the command that made it, remove the file, or choose another --out`,
     );
   }
-  if (v['itemCount'] !== itemCount) throw new InputError(`${command}: ${file} is for ${String(v['itemCount'])} items, this computation has ${itemCount}`);
-  const seconds = typeof v['seconds'] === 'number' && Number.isFinite(v['seconds']) ? v['seconds'] : 0;
-  return makeProgress(command, fingerprint, identity, itemCount, seconds, checkEntries<R>(v['items'], `${command}: ${file}`, itemCount, module)) as ItemProgress<R>;
+  if (v.itemCount !== itemCount) throw new InputError(`${command}: ${file} is for ${v.itemCount} items, this computation has ${itemCount}`);
+  const seconds = Number.isFinite(v.seconds) ? v.seconds : 0;
+  return makeProgress(command, fingerprint, identity, itemCount, seconds, checkEntries<R>(v.items, `${command}: ${file}`, itemCount, module)) as ItemProgress<R>;
 }
 
 /** Whether `value` is a shard document of any item command; its command when it is. */
 export function shardCommandOf(value: unknown): string | null {
-  if (!isObject(value) || typeof value['schema'] !== 'string' || typeof value['command'] !== 'string') return null;
-  return value['schema'] === shardSchema(value['command']) ? value['command'] : null;
+  if (!isObject(value) || !Object.hasOwn(value, 'command') || typeof value['command'] !== 'string') return null;
+  return tagOf(value) === shardSchema(value['command']) ? value['command'] : null;
 }
 
 /** A parsed shard document, checked for shape and records. */
 export function parseShardDocument(value: unknown, file: string, module: Pick<JobModule, 'checkRecord'>): ResultDocument<ShardResult> {
   const command = shardCommandOf(value);
   if (command === null) throw new InputError(`merge: ${file} is not a shard document`);
-  const r = (value as Record<string, unknown>)['result'];
-  if (!isObject(r) || typeof r['fingerprint'] !== 'string' || !isObject(r['shard']) || !Number.isInteger(r['itemCount']) || !('description' in r)) {
-    throw new InputError(`merge: ${file} is a ${command} shard without fingerprint, shard, itemCount or description`);
-  }
-  if (fingerprintOf(r['identity']) !== r['fingerprint']) throw new InputError(`merge: ${file} has been edited (its identity does not match its fingerprint)`);
-  const items = checkEntries(r['items'], `merge: ${file}`, r['itemCount'] as number, module);
-  const doc = value as unknown as ResultDocument<ShardResult>;
-  return { ...doc, result: { ...doc.result, items } };
+  const doc = validateJson(itemShardSchema(command), value, file, 'merge: ', `${command} shard`) as unknown as ResultDocument<ShardResult>;
+  const r = doc.result;
+  if (fingerprintOf(r.identity) !== r.fingerprint) throw new InputError(`merge: ${file} has been edited (its identity does not match its fingerprint)`);
+  const items = checkEntries(r.items, `merge: ${file}`, r.itemCount, module);
+  return { ...doc, result: { ...r, items } };
 }
 
 function listSome(xs: readonly (number | string)[], max = 8): string {

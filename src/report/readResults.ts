@@ -7,6 +7,9 @@ import { access, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError } from '../errors.ts';
 import { readSidecar } from '../io/sidecar.ts';
+import { parseJsonText } from '../results/parseJsonText.ts';
+import { documentKind, tagOf } from '../results/resultDocuments.ts';
+import { validateJson } from '../results/validateJson.ts';
 import { classifyDocument, type ClassifiedDocument, type SolutionRef } from './fromResults.ts';
 
 export interface ReadResults {
@@ -23,11 +26,18 @@ export async function readJsonFile(file: string): Promise<unknown> {
   } catch (e) {
     throw new InputError(`report: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? String(e)})`, { cause: e });
   }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (e) {
-    throw new InputError(`report: ${file} is not valid JSON (${(e as Error).message.split('\n')[0]})`, { cause: e });
-  }
+  return parseJsonText(text, file, 'report: ');
+}
+
+/**
+ * Reads `file` and checks it against the schema of its tag when this version knows the tag
+ * (results/); classifyDocument names what report cannot draw.
+ */
+async function readDocument(file: string): Promise<unknown> {
+  const value = await readJsonFile(file);
+  const kind = documentKind(tagOf(value));
+  if (kind) validateJson(kind.schema, value, file, 'report: ');
+  return value;
 }
 
 /** Where a training log named by a result lies: as recorded, else beside the result file. */
@@ -44,7 +54,7 @@ async function locateLog(logPath: string, resultFile: string): Promise<string> {
 }
 
 function schemaOf(value: unknown): string {
-  return String((value as { schema?: unknown }).schema);
+  return String(tagOf(value));
 }
 
 /** Reads and classifies `files` in order; a `train` result brings its training log (once). */
@@ -53,7 +63,7 @@ export async function readResultFiles(files: readonly string[]): Promise<ReadRes
   const sources: ReadResults['sources'] = [];
   const seen = new Set(files.map((f) => path.resolve(f)));
   for (const file of files) {
-    const value = await readJsonFile(file);
+    const value = await readDocument(file);
     const doc = classifyDocument({ file, value });
     docs.push(doc);
     sources.push({ file, schema: schemaOf(value) });
@@ -61,7 +71,7 @@ export async function readResultFiles(files: readonly string[]): Promise<ReadRes
       const log = await locateLog(doc.logPath, file);
       if (seen.has(path.resolve(log))) continue;
       seen.add(path.resolve(log));
-      const logValue = await readJsonFile(log);
+      const logValue = await readDocument(log);
       docs.push(classifyDocument({ file: log, value: logValue }));
       sources.push({ file: log, schema: schemaOf(logValue) });
     }

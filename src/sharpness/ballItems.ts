@@ -16,7 +16,7 @@ import type { ParamVector } from '../engine/paramVector.ts';
 import { createRng } from '../engine/rng.ts';
 import { InputError, NumericError, UsageError } from '../errors.ts';
 import type { Objective } from '../objective/Objective.ts';
-import type { BallPoint, BallResult } from './ballSharpness.ts';
+import type { BallPoint, BallResult } from '../results/ballDocument.ts';
 import {
   ascentDirection,
   baseNorm,

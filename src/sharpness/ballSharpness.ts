@@ -1,52 +1,11 @@
 import type { Objective } from '../objective/Objective.ts';
 import { assembleBall, ballItem, ballPlan, createBallContext, type BallRecord } from './ballItems.ts';
-import type { BallNorm } from './perturbationSet.ts';
+import type { BallResult } from '../results/ballDocument.ts';
 import type { BallOptions } from './validateBallOptions.ts';
 
 export { BALL_DEFAULTS, parseRadii, validateBallOptions, type BallOptions, type ValidatedBallOptions } from './validateBallOptions.ts';
 
-export interface BallPoint {
-  radius: number;
-  /** Largest loss found in the set (the centre included, so >= baseLoss). */
-  maxLoss: number;
-  /** maxLoss - baseLoss. */
-  sharpness: number;
-  /** Keskar et al.'s 100 (maxLoss - baseLoss) / (1 + baseLoss). */
-  keskar: number;
-  /** Mean loss over `samples` uniform random points of the set; null when samples = 0. */
-  averageLoss: number | null;
-  /** Its standard error; null when samples < 2. */
-  averageStderr: number | null;
-  samples: number;
-  /** ||e||_2 of the best perturbation found. */
-  perturbationNorm: number;
-  /** The set's own norm of it (||e / t||_p, at most radius). */
-  perturbationSetNorm: number;
-  /** Ascent steps tried, over all starts. */
-  iterations: number;
-  /** Gradients evaluated at perturbed points for this radius (the shared one at w excluded). */
-  gradients: number;
-  /** Loss evaluations for this radius: one per ascent step tried, plus the samples. */
-  lossEvaluations: number;
-  /** Random restarts (besides the SAM start). */
-  restarts: number;
-  /** Which start found maxLoss: 0 the SAM start, i >= 1 random restart i, null the centre (nothing beat baseLoss). */
-  bestRestart: number | null;
-}
-
-export interface BallResult {
-  baseLoss: number;
-  norm: BallNorm;
-  adaptive: boolean;
-  eta: number;
-  steps: number;
-  restarts: number;
-  samples: number;
-  points: BallPoint[];
-  seed: number;
-  /** Everything spent by this call, the base loss and gradient at w included. */
-  cost: { lossEvaluations: number; gradients: number };
-}
+export type { BallPoint, BallResult } from '../results/ballDocument.ts';
 
 /**
  * Max-loss sharpness (Keskar et al. 2017; SAM's inner maximisation, Foret et al. 2021):

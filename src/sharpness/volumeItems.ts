@@ -22,9 +22,8 @@ import {
   volumeDirectionRng,
   type DirectionSpec,
   type ValidatedVolume,
-  type VolumeEstimate,
-  type VolumeResult,
-} from './flatVolume.ts';
+} from './volumeSearch.ts';
+import type { VolumeEstimate, VolumeResult } from '../results/volumeDocument.ts';
 import { bootstrapInterval, logMeanExp, logUnitBallVolume, logVolumeFromRadii } from './logVolume.ts';
 import { quantiles } from './summaries.ts';
 

@@ -12,7 +12,7 @@ import { sharpness, lines } from '../helpers/cli.ts';
 import { tempDir } from '../helpers/checkpoints.ts';
 import { useBackend } from '../helpers/engine.ts';
 import { saveTinyCheckpoint, writeTinyData } from './tinyInputs.ts';
-import { loadCheckpoint } from '../../src/io/checkpoint.ts';
+import { loadCheckpoint } from '../../src/formats/loadCheckpoint.ts';
 import { readInputFileSync } from '../../src/io/safeRead.ts';
 import { InputError } from '../../src/errors.ts';
 

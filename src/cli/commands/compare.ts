@@ -203,7 +203,8 @@ export async function runCompare(
   const manifestPath = path.join(outDir, 'compare.json');
   const manifest = { schema: 'sharpness/compare-plan@1', checkpoints: checkpoints.map((c) => path.resolve(c)), settings, seed: argv.seed, loss: argv.loss, bn: argv.bn, l2: argv.l2 };
   if (fs.existsSync(manifestPath)) {
-    const old = JSON.parse(fs.readFileSync(manifestPath, 'utf8')) as unknown;
+    const { parseComparePlan } = await import('../../results/compareDocuments.ts');
+    const old = parseComparePlan(fs.readFileSync(manifestPath, 'utf8'), manifestPath);
     if (JSON.stringify(old) !== JSON.stringify(manifest)) {
       throw new UsageError(`compare: ${outDir} holds a comparison with other settings (${manifestPath}); use another --out or delete it`);
     }

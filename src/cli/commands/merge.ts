@@ -33,11 +33,8 @@ async function readJson(file: string): Promise<unknown> {
   } catch (e) {
     throw new InputError(`merge: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
   }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (e) {
-    throw new InputError(`merge: ${file} is not valid JSON (${(e as Error).message.split('\n')[0]})`);
-  }
+  const { parseJsonText } = await import('../../results/parseJsonText.ts');
+  return parseJsonText(text, file, 'merge: ');
 }
 
 export async function handler(argv: CommandArgs<MergeCliOptions>): Promise<void> {
@@ -52,15 +49,16 @@ export async function handler(argv: CommandArgs<MergeCliOptions>): Promise<void>
   const parsed = await Promise.all(files.map(async (f) => ({ name: f, value: await readJson(f) })));
   const { shardCommandOf, parseShardDocument, mergeShards } = await import('../../parallel/itemDocuments.ts');
   const { JOB_MODULES } = await import('../jobs/jobModules.ts');
-  const schema = (v: unknown) => (typeof v === 'object' && v !== null ? (v as { schema?: unknown }).schema : undefined);
-  const kindOf = (v: unknown) => (schema(v) === LANDSCAPE_SHARD_SCHEMA ? 'landscape' : shardCommandOf(v));
+  const { tagOf } = await import('../../results/resultDocuments.ts');
+  const kindOf = (v: unknown) => (tagOf(v) === LANDSCAPE_SHARD_SCHEMA ? 'landscape' : shardCommandOf(v));
+  // Own keys only: a shard whose command is 'constructor' must not find Object.prototype's.
   const bad = parsed.find((p) => {
     const k = kindOf(p.value);
-    return k === null || (k !== 'landscape' && JOB_MODULES[k] === undefined);
+    return k === null || (k !== 'landscape' && !Object.hasOwn(JOB_MODULES, k));
   });
   if (bad) {
     const known = ['landscape', ...Object.keys(JOB_MODULES)].map((c) => `${c}-shard`).join(', ');
-    throw new InputError(`merge: ${bad.name} is not a shard document (schema ${String(schema(bad.value))}; known: ${known})`);
+    throw new InputError(`merge: ${bad.name} is not a shard document (schema ${String(tagOf(bad.value))}; known: ${known})`);
   }
   const kinds = new Set(parsed.map((p) => kindOf(p.value)!));
   if (kinds.size > 1) throw new InputError(`merge: the files are shards of different commands (${[...kinds].join(', ')})`);
