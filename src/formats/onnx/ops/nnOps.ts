@@ -333,25 +333,30 @@ export const Pad: OpFn = ([xv, pv, cv], ctx) => {
   if (pads.some((p) => p < 0)) throw new OpError(`negative pads [${pads.join(',')}] are not supported`);
   const paddings = Array.from({ length: r }, (_, i) => [pads[i]!, pads[i + r]!] as [number, number]);
   if (mode === 'constant') return [tf.pad(x, paddings, value)];
-  if (mode === 'reflect') return [tf.mirrorPad(x, paddings, 'reflect')];
-  if (mode === 'edge') return [edgePad(x, paddings)];
+  // Not tf.mirrorPad: its gradient in tfjs 4.22 is a plain slice that drops the reflected cells.
+  if (mode === 'reflect') return [borderPad(x, paddings, 'reflect')];
+  if (mode === 'edge') return [borderPad(x, paddings, 'edge')];
   throw new OpError(`Pad mode '${mode}' is not supported (constant, reflect and edge are)`);
 };
 
 
-/** Edge padding: the first / last slice along each axis, broadcast over the pad width. */
-function edgePad(x: Tensor, paddings: [number, number][]): Tensor {
+/**
+ * Edge / reflect padding from slices, broadcasts, reverses and a concat (each with an exact
+ * gradient): edge repeats the first / last slice, reflect mirrors around it (excluding it).
+ */
+function borderPad(x: Tensor, paddings: [number, number][], mode: 'edge' | 'reflect'): Tensor {
   let y = x;
   paddings.forEach(([b, e], axis) => {
     if (b + e === 0) return;
     const dim = y.shape[axis]!;
-    const part = (start: number, n: number) => {
-      const begin = y.shape.map((_, i) => (i === axis ? start : 0));
-      const size = y.shape.map((d, i) => (i === axis ? 1 : d));
-      return tf.broadcastTo(tf.slice(y, begin, size), y.shape.map((d, i) => (i === axis ? n : d)));
-    };
-    const pieces = [...(b > 0 ? [part(0, b)] : []), y, ...(e > 0 ? [part(dim - 1, e)] : [])];
-    y = tf.concat(pieces, axis);
+    if (mode === 'reflect' && (b >= dim || e >= dim)) throw new OpError(`reflect pads [${b},${e}] need an axis longer than ${dim}`);
+    const part = (start: number, n: number) =>
+      tf.slice(y, y.shape.map((_, i) => (i === axis ? start : 0)), y.shape.map((d, i) => (i === axis ? n : d)));
+    const before =
+      mode === 'edge' ? tf.broadcastTo(part(0, 1), y.shape.map((d, i) => (i === axis ? b : d))) : tf.reverse(part(1, b), axis);
+    const after =
+      mode === 'edge' ? tf.broadcastTo(part(dim - 1, 1), y.shape.map((d, i) => (i === axis ? e : d))) : tf.reverse(part(dim - 1 - e, e), axis);
+    y = tf.concat([...(b > 0 ? [before] : []), y, ...(e > 0 ? [after] : [])], axis);
   });
   return y;
 }

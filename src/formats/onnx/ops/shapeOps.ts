@@ -114,9 +114,32 @@ function sliceValue(data: Value, starts: number[], counts: number[], steps: numb
   steps.forEach((st, axis) => {
     if (st === 1) return;
     const idx = Array.from({ length: counts[axis]! }, (_, k) => starts[axis]! + k * st);
-    t = tf.gather(t, tf.tensor1d(idx, 'int32'), axis);
+    t = selectAlong(t, axis, tf.tensor1d(idx, 'int32'));
   });
   return t;
+}
+
+/**
+ * Selects entries along `axis` by integer indices as a product with a one-hot matrix, not
+ * tf.gather: its gradient needs UnsortedSegmentSum, which tfjs-backend-wasm lacks, and the
+ * product's derivatives are exact at every order. Output: shape[:axis] + idx.shape + shape[axis+1:].
+ */
+export function selectAlong(data: Tensor, axis: number, idx: Tensor): Tensor {
+  const dim = data.shape[axis]!;
+  const flatIdx = tf.reshape(idx, [-1]);
+  const k = flatIdx.shape[0]!;
+  // int32 one-hot then a cast: tfjs-backend-wasm 4.22 writes integer bits into a float32 oneHot.
+  const pick = tf.cast(tf.oneHot(flatIdx, dim), 'float32'); // [k, dim]
+  const pre = data.shape.slice(0, axis);
+  const post = data.shape.slice(axis + 1);
+  let y: Tensor;
+  if (axis === 0) {
+    y = tf.matMul(pick, tf.reshape(data, [dim, -1])); // [k, post]
+  } else {
+    const rows = tf.reshape(data, [sizeOf(pre), dim, sizeOf(post)]);
+    y = tf.matMul(tf.broadcastTo(tf.expandDims(pick, 0), [sizeOf(pre), k, dim]), rows); // [pre, k, post]
+  }
+  return tf.reshape(y, [...pre, ...idx.shape, ...post]);
 }
 
 export const Slice: OpFn = ([x, s, e, a, st], ctx) => {
@@ -194,13 +217,10 @@ export const Gather: OpFn = ([x, i], ctx) => {
     const norm = hostMap('int64', [idx], (v) => (v < 0 ? v + dim : v));
     if (Array.from(norm.data).some((v) => v < 0 || v >= dim)) throw new OpError(`an index is out of range for dimension ${dim}`);
     if (isHost(data)) return [hostGather(data, norm, axis)];
-    const flat = tf.gather(data, tf.tensor1d(Array.from(norm.data), 'int32'), axis);
-    return [tf.reshape(flat, [...data.shape.slice(0, axis), ...idx.shape, ...data.shape.slice(axis + 1)])];
+    return [selectAlong(T(data), axis, tf.tensor(Array.from(norm.data), norm.shape, 'int32'))];
   }
   // Indices computed at run time (token ids fed as the input): assumed in range.
-  const ti = tf.cast(idx, 'int32');
-  const flat = tf.gather(T(data), tf.reshape(ti, [-1]), axis);
-  return [tf.reshape(flat, [...data.shape.slice(0, axis), ...idx.shape, ...data.shape.slice(axis + 1)])];
+  return [selectAlong(T(data), axis, tf.cast(idx, 'int32'))];
 };
 
 export const Expand: OpFn = ([x, s]) => {
