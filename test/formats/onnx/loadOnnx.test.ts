@@ -5,7 +5,7 @@
  */
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, symlinkSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, symlinkSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { tf, type Tensor } from '../../../src/engine/tf.ts';
@@ -19,6 +19,7 @@ test.serial.before(async () => {
 });
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'onnx-test-'));
+test.after.always(() => rmSync(tmp, { recursive: true, force: true }));
 let counter = 0;
 function write(bytes: Uint8Array, files: Record<string, Uint8Array> = {}): string {
   const dir = path.join(tmp, `m${counter++}`);

@@ -113,6 +113,24 @@ export const OP_CASES: OpCase[] = [
   { name: 'Split', sample: [5, 2], nodes: [node('Split', ['h', 'sizes'], ['a', 'b'], { axis: i(1) }), node('Tanh', ['a'], ['ta']), node('MatMul', ['ta', 'bt'], ['y0']), node('Transpose', ['b'], ['bt0'], { perm: is([0, 2, 1]) }), node('Identity', ['bt0'], ['bt']), node('Identity', ['y0'], ['y'])], initializers: [ints('sizes', [2, 3])] },
   { name: 'Expand', sample: [1, 3], nodes: [node('Expand', ['h', 'shape'], ['e']), node('Tanh', ['e'], ['t']), node('Mul', ['t', 'e'], ['y'])], initializers: [ints('shape', [4, 1])] },
   { name: 'Where with a constant mask (Equal, Less, Cast)', sample: [2, 3], nodes: [node('Less', ['r', 'zero'], ['lt']), node('Equal', ['r', 'one'], ['eq']), node('Cast', ['eq'], ['eqf'], { to: i(1) }), node('Where', ['lt', 'h', 'eqf'], ['w']), node('Tanh', ['w'], ['t']), node('Mul', ['t', 'h'], ['y'])], initializers: [{ name: 'r', shape: [2, 3], data: [-1, 1, 2, -3, 1, 0] }, { name: 'zero', shape: [], data: [0] }, { name: 'one', shape: [], data: [1] }] },
+  {
+    name: 'attention block (scale 1/sqrt(d) from Shape, Gather, Cast, Sqrt)',
+    sample: [3, 4],
+    nodes: [
+      node('MatMul', ['h', 'wq'], ['q']),
+      node('MatMul', ['h', 'wk'], ['k']),
+      node('Transpose', ['k'], ['kt'], { perm: is([0, 2, 1]) }),
+      node('MatMul', ['q', 'kt'], ['s']),
+      node('Shape', ['q'], ['qs']),
+      node('Gather', ['qs', 'two'], ['d']),
+      node('Cast', ['d'], ['df'], { to: i(1) }),
+      node('Sqrt', ['df'], ['sq']),
+      node('Div', ['s', 'sq'], ['sc']),
+      node('Softmax', ['sc'], ['a'], { axis: i(-1) }),
+      node('MatMul', ['a', 'h'], ['y']),
+    ],
+    initializers: [param('wq', [4, 4], 81), param('wk', [4, 4], 82), ints('two', [2])],
+  },
   { name: 'ReduceSum / ReduceMean / ReduceMax', sample: [3, 4], kinked: true, nodes: [node('ReduceSum', ['h', 'ax'], ['s'], { keepdims: i(1) }), node('ReduceMax', ['h'], ['m'], { axes: is([2]), keepdims: i(0) }), node('Tanh', ['s'], ['ts']), node('Mul', ['ts', 'h'], ['p']), node('ReduceMean', ['p'], ['pm'], { axes: is([2]), keepdims: i(0) }), node('Add', ['pm', 'm'], ['y'])], initializers: [ints('ax', [1])] },
 ];
 

@@ -11,7 +11,7 @@ import { F, T, OpError, allHost, hostValues, type OpContext, type Value } from '
 export type OpFn = (inputs: readonly (Value | undefined)[], ctx: OpContext) => Value[];
 
 function erfJs(x: number): number {
-  // Abramowitz & Stegun 7.1.26 is too coarse for tests; use the series / continued fraction via erfc.
+  // Numerical Recipes erfc (Chebyshev fit, fractional error < 1.2e-7); host values only (shape arithmetic).
   const t = 1 / (1 + 0.5 * Math.abs(x));
   const y =
     1 -
