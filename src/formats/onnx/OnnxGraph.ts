@@ -17,6 +17,9 @@ import { dataTypeName, toNumber } from './tensorProto.ts';
 type NodeProto = onnxProto.onnx.INodeProto;
 type ModelProto = onnxProto.onnx.IModelProto;
 
+/** Ops that only move or relabel values: a parameter seen through them is still a parameter. */
+const LAYOUT_OPS: ReadonlySet<string> = new Set(['Transpose', 'Identity', 'Reshape', 'Unsqueeze', 'Squeeze', 'Cast', 'Flatten', 'Expand']);
+
 export interface GraphTensorInfo {
   name: string;
   /** null = dynamic (a dim_param or no value). */
@@ -142,16 +145,32 @@ export class OnnxGraph {
     }
     const order = this.topologicalOrder(nodes, available, where);
 
-    // 4. Classify initializers by the slots they feed.
+    // 4. Classify initializers by the slots they feed, directly or through layout-only ops
+    // (PyTorch exports nn.Linear on 3-D input as MatMul(x, Transpose(weight))).
     const role = new Map<string, 'param' | 'state'>();
+    const consumers = new Map<string, { node: NodeProto; slot: number }[]>();
+    for (const n of nodes) {
+      (n.input ?? []).forEach((inp, slot) => {
+        if (!consumers.has(inp)) consumers.set(inp, []);
+        consumers.get(inp)!.push({ node: n, slot });
+      });
+    }
+    const feedsWeightSlot = (tensor: string, depth: number): boolean =>
+      (consumers.get(tensor) ?? []).some(({ node, slot }) => {
+        const spec = OP_TABLE[node.opType ?? '']!;
+        if (spec.paramSlots?.includes(slot)) return true;
+        return depth < 8 && slot === 0 && LAYOUT_OPS.has(node.opType ?? '') && (node.output ?? []).some((o) => feedsWeightSlot(o, depth + 1));
+      });
     for (const n of nodes) {
       const spec = OP_TABLE[n.opType ?? '']!;
       (n.input ?? []).forEach((inp, slot) => {
         const t = initializers.get(inp);
         if (!t || t.dtype !== 'float32') return;
         if (spec.stateSlots?.includes(slot)) role.set(inp, 'state');
-        else if (spec.paramSlots?.includes(slot) && role.get(inp) !== 'state') role.set(inp, 'param');
       });
+    }
+    for (const [name, t] of initializers) {
+      if (t.dtype === 'float32' && role.get(name) !== 'state' && feedsWeightSlot(name, 0)) role.set(name, 'param');
     }
     for (const name of initializers.keys()) {
       const r = role.get(name);
