@@ -42,7 +42,7 @@ export function builder(y: Argv<GlobalOptions>): Argv<GlobalOptions & HessianCli
     .option('top-k', { describe: 'number of eigenvalues', type: 'number', default: HESSIAN_DEFAULTS.topK })
     .option('solver', { describe: 'lanczos (full reorthogonalisation) or power (PyHessian)', choices: SOLVERS, default: HESSIAN_DEFAULTS.solver })
     .option('smallest', { describe: 'the k most negative eigenvalues instead (saddles; lanczos)', type: 'boolean', default: false })
-    .option('tol', { describe: 'lanczos: ||Hv - lambda v|| <= tol |lambda|; power: relative change', type: 'number', default: HESSIAN_DEFAULTS.tol })
+    .option('tol', { describe: 'lanczos: converged when each eigenvalue\'s error bound is <= tol |lambda| (float32 reaches about 3e-7); power: relative change', type: 'number', default: HESSIAN_DEFAULTS.tol })
     .option('max-iter', { describe: 'power: HVPs per eigenvalue (100); lanczos: steps in all (200)', type: 'number', requiresArg: true })
     .option('trace', { describe: 'estimate the trace', type: 'boolean', default: false })
     .option('trace-method', { describe: 'hutchinson (Rademacher probes) or hutch++', choices: TRACE_METHODS, default: HESSIAN_DEFAULTS.traceMethod })
@@ -50,7 +50,13 @@ export function builder(y: Argv<GlobalOptions>): Argv<GlobalOptions & HessianCli
     .option('density', { describe: 'eigenvalue spectral density by stochastic Lanczos quadrature', type: 'boolean', default: false })
     .option('runs', { describe: 'SLQ runs (random starts)', type: 'number', default: HESSIAN_DEFAULTS.runs })
     .option('steps', { describe: 'Lanczos steps per SLQ run', type: 'number', default: HESSIAN_DEFAULTS.steps })
-    .option('sigma', { describe: 'Gaussian kernel width of the density (default: PyHessian rule)', type: 'number', requiresArg: true })
+    .option('sigma', {
+      describe:
+        "standard deviation of the density's Gaussian kernel (default: PyHessian's sqrt(1e-5 max(1, span)), span = node range + 0.02, " +
+        'but at least 2 grid spacings, 2 span / (grid-points - 1): with 1000 grid points the wider one whenever span > 2.5; use --grid-points 10000 for PyHessian\'s width up to span 250)',
+      type: 'number',
+      requiresArg: true,
+    })
     .option('grid-points', { describe: 'points of the density grid', type: 'number', default: 1000 })
     .option('per-layer', { describe: 'top eigenvalue and trace of each layer\'s diagonal block', type: 'boolean', default: false })
     .example('$0 hessian runs/sgd --data mnist:test:2000 --top-k 5 --trace', 'lambda_1..5 and the trace')
