@@ -1,4 +1,5 @@
 import type { Argv } from 'yargs';
+import { UsageError } from '../errors.ts';
 import { LOSS_CHOICES } from '../objective/resolveLoss.ts';
 import { BN_MODES, BnMode } from '../objective/Objective.ts';
 import { AUTO_BATCH_SIZE, DEFAULT_BATCH_SIZE, type BatchSize } from '../objective/objectiveDefaults.ts';
@@ -17,7 +18,8 @@ export interface AnalysisOptions {
 export const ANALYSIS_GROUP = 'Data and loss:';
 
 /** Adds --data, --loss, --bn, --l2, --batch-size. */
-export function withAnalysisOptions<T>(y: Argv<T>, opts: { dataRequired?: boolean } = {}): Argv<T & AnalysisOptions> {
+export function withAnalysisOptions<T>(y: Argv<T>, opts: { dataRequired?: boolean; params?: boolean } = {}): Argv<T & AnalysisOptions> {
+  const measured = opts.params ?? true;
   return y
     .option('data', {
       describe: 'data set: mnist:train|test[:N], fashion-mnist:train|test[:N], npy:X.npy,Y.npy, synthetic:blobs|linreg[:N]',
@@ -35,9 +37,14 @@ export function withAnalysisOptions<T>(y: Argv<T>, opts: { dataRequired?: boolea
       coerce: (v: unknown) => validateBatchSize(v),
     })
     .option('params', {
+      hidden: !measured,
       describe: 'measure only these parameters: comma-separated names or globs (* and ?), e.g. layer4.*,fc.weight; the others stay fixed',
       type: 'string',
       requiresArg: true,
     })
-    .group(['data', 'loss', 'bn', 'l2', 'batch-size', 'params'], ANALYSIS_GROUP) as unknown as Argv<T & AnalysisOptions>;
+    .check((argv) => {
+      if (!measured && argv['params'] !== undefined) throw new UsageError('--params applies to the measures (hessian, ball, volume, selftest), not to this command');
+      return true;
+    })
+    .group(['data', 'loss', 'bn', 'l2', 'batch-size', ...(measured ? ['params'] : [])], ANALYSIS_GROUP) as unknown as Argv<T & AnalysisOptions>;
 }

@@ -24,6 +24,8 @@ export interface AnalysisNet {
   readonly names: readonly string[];
   /** The activation actually folded away ('softmax', 'sigmoid') or null. */
   readonly folded: Fold;
+  /** The non-trainable weights the forward pass reads (BatchNorm running statistics), in Network.weights().other order. */
+  readonly state: readonly tf.Variable[];
   /**
    * The forward pass on a batch. training=false: BatchNorm uses running statistics;
    * true: batch statistics, running statistics untouched. Dropout is the identity.
@@ -41,8 +43,20 @@ export interface Network {
   readonly outputShape: readonly (number | null)[];
   /** Floats per sample in the largest activation (chunk sizing). */
   readonly largestActivation: number;
+  /** The trainable weights' names, in AnalysisNet.vars order. */
+  readonly paramNames: readonly string[];
+  /** Whether some layer or node normalises with BatchNorm statistics. */
+  readonly hasBatchNorm: boolean;
   /** A copy made for measurement with `fold` removed from the output when the network ends with it. */
   analysisNet(fold: Fold): Promise<AnalysisNet>;
+  /** Copies of the checkpoint's weights: trainable (AnalysisNet.vars order) and the others (AnalysisNet.state order). */
+  weights(): { trainable: Tensor[]; other: Tensor[] };
+  /**
+   * What two checkpoints must share for a line or plane through them: one entry per
+   * weight (its kind, shape and trainability), the layer classes for layers models. Names
+   * may differ.
+   */
+  architecture(): string[];
 }
 
 /** Product of a per-sample shape (unknown dimensions count 1). */

@@ -10,6 +10,23 @@ function fmt(shape: readonly (number | null | undefined)[]): string {
   return `[${shape.map((d) => (d === null || d === undefined ? 'null' : String(d))).join(',')}]`;
 }
 
+/**
+ * When the data is an image batch in the other channel order than the model's, how to
+ * transpose it: models exported from PyTorch take NCHW, TensorFlow.js models NHWC.
+ */
+function layoutHint(sample: readonly number[], want: readonly (number | null)[]): string | null {
+  if (sample.length !== 3 || want.length !== 3) return null;
+  const [a, b, c] = sample as [number, number, number];
+  const fits = (s: readonly number[]) => s.every((d, i) => want[i] === null || want[i] === d);
+  if (fits([c, a, b])) {
+    return 'the model takes channels first (NCHW, as PyTorch does) and the data is channels last (NHWC): transpose it, e.g. np.save(path, x.transpose(0, 3, 1, 2))';
+  }
+  if (fits([b, c, a])) {
+    return 'the model takes channels last (NHWC, as TensorFlow.js does) and the data is channels first (NCHW): transpose it, e.g. np.save(path, x.transpose(0, 2, 3, 1))';
+  }
+  return null;
+}
+
 /** What data is checked against: a network's per-sample input and output shapes (no batch axis). */
 export interface ModelShapes {
   readonly inputShape: readonly (number | null)[];
@@ -24,7 +41,7 @@ export function validateDataForModel(data: Dataset, model: ModelShapes): void {
   const sample = data.sampleShape;
   if (inShape.length !== sample.length || inShape.some((d, i) => d !== null && d !== sample[i])) {
     throw new InputError(
-      `data: ${spec} has samples of shape ${fmt(sample)} but the model expects ${fmt(inShape)}; reshape the data or use a model whose input matches`,
+      `data: ${spec} has samples of shape ${fmt(sample)} but the model expects ${fmt(inShape)}; ${layoutHint(sample, inShape) ?? 'reshape the data or use a model whose input matches'}`,
     );
   }
   const perSample = sample.reduce((a, b) => a * b, 1);

@@ -1,5 +1,21 @@
 import { tf, tfl } from '../engine/tf.ts';
 import { InputError } from '../errors.ts';
+import type { Network } from '../formats/Network.ts';
+
+/** Any format: the same weights (kinds, shapes, trainability) and ops, in order. */
+function checkSameNetworks(networks: readonly Network[], labels: readonly string[]): void {
+  const a = networks[0]!.architecture();
+  for (let k = 1; k < networks.length; k++) {
+    const b = networks[k]!.architecture();
+    const i = a.findIndex((x, j) => x !== b[j]);
+    if (a.length !== b.length || i >= 0) {
+      const at = i >= 0 ? i : Math.min(a.length, b.length);
+      throw new InputError(
+        `landscape: ${labels[k]} and ${labels[0]} have different architectures (entry #${at}: ${b[at] ?? 'nothing'} in ${labels[k]}, ${a[at] ?? 'nothing'} in ${labels[0]}); a line or plane needs checkpoints of one architecture`,
+      );
+    }
+  }
+}
 
 function fmt(shape: readonly (number | null)[]): string {
   return `[${shape.join(',')}]`;
@@ -11,7 +27,12 @@ function fmt(shape: readonly (number | null)[]): string {
  * same shapes and trainability. Weight and layer NAMES may differ (tfjs numbers layers per
  * process, so two runs of one architecture can save dense_Dense1 and dense_Dense3).
  */
-export function checkSameArchitecture(models: readonly tfl.LayersModel[], labels: readonly string[]): void {
+export function checkSameArchitecture(checkpoints: readonly { network: Network; model?: tfl.LayersModel }[], labels: readonly string[]): void {
+  const models = checkpoints.map((c) => c.model);
+  if (!models.every((m): m is tfl.LayersModel => m !== undefined)) {
+    checkSameNetworks(checkpoints.map((c) => c.network), labels);
+    return;
+  }
   const a = models[0]!;
   const la = labels[0]!;
   const classesA = a.layers.map((l) => l.getClassName());

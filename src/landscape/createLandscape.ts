@@ -35,11 +35,14 @@ import { landscapeDirection, type LandscapeDirectionOptions } from './landscapeD
 import { axisValues, LANDSCAPE_DEFAULTS, parseRange, type AxisRange, type LandscapeSpec } from './landscapeOptions.ts';
 import { LandscapeKind, type FrameCheckpoint, type LandscapeFrame, type PointValues } from './landscapeTypes.ts';
 import { pointCoordinates } from './assembleLandscape.ts';
+import type { Network } from '../formats/Network.ts';
+import { layersNetwork } from '../formats/layers/layersNetwork.ts';
 import { createPointEvaluator, type EvaluatorMode, type PointEvaluator, type RecomputeBatchNorm } from './pointEvaluator.ts';
 
 /** A loaded checkpoint as a landscape uses it. */
-export interface LandscapeCheckpoint {
-  model: tfl.LayersModel;
+export type LandscapeCheckpoint = LandscapeCheckpointInfo & ({ network: Network; model?: tfl.LayersModel } | { model: tfl.LayersModel; network?: Network });
+
+interface LandscapeCheckpointInfo {
   /** How figures name it (the sidecar's method, or the directory's name). */
   label: string;
   path: string;
@@ -103,18 +106,17 @@ function combine(coeffs: number[], vs: ParamVector[]): Tensor[] {
 /** Builds the landscape of `input.spec` (see module comment). */
 export async function createLandscape(input: CreateLandscapeInput): Promise<Landscape> {
   const { spec } = input;
-  const cks = input.checkpoints;
+  // each checkpoint's network; a layers model stays at hand for --bn recompute
+  const cks = input.checkpoints.map((c) => ({ ...c, network: c.network ?? layersNetwork(c.model!) }));
   if (cks.length !== expectedCheckpoints(spec.kind)) {
     throw new UsageError(`landscape: a ${spec.kind} landscape needs ${expectedCheckpoints(spec.kind)} checkpoint(s), got ${cks.length}`);
   }
-  if (cks.length > 1) checkSameArchitecture(cks.map((c) => c.model), cks.map((c) => c.label));
+  if (cks.length > 1) checkSameArchitecture(cks, cks.map((c) => c.label));
   const range = parseRange(spec.kind, spec.range);
-  const model = cks[0]!.model;
-  const names = model.trainableWeights.map((w) => w.originalName);
-  const weights: Weights[] = cks.map((c) => ({
-    trainable: c.model.trainableWeights.map((w) => w.read().clone()),
-    other: c.model.nonTrainableWeights.map((w) => w.read().clone()),
-  }));
+  const network = cks[0]!.network;
+  const model = cks[0]!.model ?? network;
+  const names = [...network.paramNames];
+  const weights: Weights[] = cks.map((c) => c.network.weights());
   const held: Tensor[][] = weights.flatMap((w) => [w.trainable, w.other]);
   const disposeHeld = () => held.forEach((t) => pv.dispose(t));
 

@@ -14,11 +14,12 @@
  *   BatchNorm (their running statistics are interpolated like the weights) and for
  *   `--bn recompute`.
  */
-import { tfl } from '../engine/tf.ts';
+import type { tfl } from '../engine/tf.ts';
 import type { ParamVector } from '../engine/paramVector.ts';
 import type { Dataset } from '../io/dataset.ts';
 import { UsageError } from '../errors.ts';
 import { buildAnalysisModel } from '../formats/layers/analysisModel.ts';
+import { asNetwork, type NetworkLike } from '../formats/layers/layersNetwork.ts';
 import { createModelObjective } from '../objective/modelObjective.ts';
 import type { Loss } from '../objective/losses.ts';
 import { BnMode, type LossAndAccuracy, type Objective } from '../objective/Objective.ts';
@@ -63,12 +64,7 @@ export interface PointEvaluator {
   dispose(): void;
 }
 
-/** Whether the model (or a model nested in it) has a BatchNormalization layer. */
-export function hasBatchNorm(model: tfl.LayersModel): boolean {
-  return model.layers.some(
-    (l) => l.getClassName() === 'BatchNormalization' || ((l as unknown as { layers?: unknown }).layers !== undefined && hasBatchNorm(l as unknown as tfl.LayersModel)),
-  );
-}
+export { hasBatchNorm } from '../formats/layers/layersNetwork.ts';
 
 /** `x` when finite, else null (JSON has no NaN or Infinity). */
 export function finiteOrNull(x: number): number | null {
@@ -97,26 +93,35 @@ function values(train: LossAndAccuracy, trainN: number, evalR: LossAndAccuracy |
  * given, `evalData`.
  */
 export async function createPointEvaluator(
-  model: tfl.LayersModel,
+  model: NetworkLike,
   data: Dataset,
   evalData: Dataset | null,
   opts: PointEvaluatorOptions,
 ): Promise<PointEvaluator> {
-  const bnLayers = hasBatchNorm(model);
-  const recompute = opts.bn === LandscapeBn.recompute && bnLayers;
+  const network = asNetwork(model);
+  const recompute = opts.bn === LandscapeBn.recompute && network.hasBatchNorm;
   if (recompute && !opts.recomputeBatchNorm) {
     throw new UsageError('landscape: --bn recompute needs a BatchNorm recomputation function (recomputeBatchNorm)');
   }
-  const interpolateStats = opts.nonTrainableVary && opts.bn !== LandscapeBn.train && model.nonTrainableWeights.length > 0;
+  const layersModel = 'analysisNet' in model ? null : model;
+  if (recompute && layersModel === null) {
+    throw new UsageError('landscape: --bn recompute works on TensorFlow.js layers models only so far; use --bn eval (running statistics interpolated) or --bn train');
+  }
+  const nonTrainable = network.weights();
+  const nOther = nonTrainable.other.length;
+  const nTrainable = nonTrainable.trainable.length;
+  nonTrainable.trainable.forEach((t) => t.dispose());
+  nonTrainable.other.forEach((t) => t.dispose());
+  const interpolateStats = opts.nonTrainableVary && opts.bn !== LandscapeBn.train && nOther > 0;
   const bn: BnMode = opts.bn === LandscapeBn.train ? BnMode.train : BnMode.eval;
   const objectiveOpts = { loss: opts.loss, bn, l2: opts.l2, batchSize: opts.batchSize };
   const dataSets = evalData ? 2 : 1;
 
   if (!recompute && !interpolateStats) {
-    const train = await createModelObjective(model, data, objectiveOpts);
+    const train = await createModelObjective(network, data, objectiveOpts);
     let evalObj: Objective | null = null;
     try {
-      evalObj = evalData ? await createModelObjective(model, evalData, objectiveOpts) : null;
+      evalObj = evalData ? await createModelObjective(network, evalData, objectiveOpts) : null;
     } catch (e) {
       train.dispose();
       throw e;
@@ -137,12 +142,42 @@ export async function createPointEvaluator(
     };
   }
 
-  // A working copy whose weights each point overwrites (the caller's model is never touched).
-  const work = (await buildAnalysisModel(model, null)).model;
-  const nTrainable = work.trainableWeights.length;
-  const nOther = work.nonTrainableWeights.length;
   // Each objective does one pass: stream the chunks rather than caching them on the backend.
   const perPoint = { ...objectiveOpts, cacheBytes: 0 };
+  const check = (trainable: ParamVector, nonTrainable: ParamVector): void => {
+    if (trainable.length !== nTrainable || nonTrainable.length !== nOther) {
+      throw new UsageError(
+        `landscape: a point has ${trainable.length} trainable and ${nonTrainable.length} other weights, the model ${nTrainable} and ${nOther}`,
+      );
+    }
+  };
+  if (!recompute) {
+    // Each point sets all weights (its interpolated running statistics included) in a fresh analysis copy.
+    const measure = async (d: Dataset, trainable: ParamVector, nonTrainable: ParamVector): Promise<LossAndAccuracy> => {
+      const obj = await createModelObjective(network, d, { ...perPoint, state: nonTrainable });
+      try {
+        return obj.lossAndAccuracy(trainable);
+      } finally {
+        obj.dispose();
+      }
+    };
+    return {
+      mode: EvaluatorMode.model,
+      needsNonTrainable: true,
+      passesPerPoint: dataSets,
+      async evaluate(trainable, nonTrainable) {
+        check(trainable, nonTrainable);
+        const t = await measure(data, trainable, nonTrainable);
+        const e = evalData ? await measure(evalData, trainable, nonTrainable) : null;
+        return values(t, data.n, e, evalData?.n ?? 0);
+      },
+      dispose() {},
+    };
+  }
+
+  // --bn recompute: a working copy of the layers model whose weights each point overwrites
+  // and whose BatchNorm statistics are recomputed there (the caller's model is never touched).
+  const work = (await buildAnalysisModel(layersModel!, null)).model;
   const measure = async (d: Dataset): Promise<LossAndAccuracy> => {
     const obj = await createModelObjective(work, d, perPoint);
     try {
@@ -154,16 +189,12 @@ export async function createPointEvaluator(
   return {
     mode: EvaluatorMode.model,
     needsNonTrainable: true,
-    passesPerPoint: dataSets + (recompute ? 1 : 0),
+    passesPerPoint: dataSets + 1,
     async evaluate(trainable, nonTrainable) {
-      if (trainable.length !== nTrainable || nonTrainable.length !== nOther) {
-        throw new UsageError(
-          `landscape: a point has ${trainable.length} trainable and ${nonTrainable.length} other weights, the model ${nTrainable} and ${nOther}`,
-        );
-      }
+      check(trainable, nonTrainable);
       // model.weights is trainableWeights followed by nonTrainableWeights, as setWeights expects.
       work.setWeights([...trainable, ...nonTrainable]);
-      if (recompute) await opts.recomputeBatchNorm!(work, data, { batchSize: opts.batchSize });
+      await opts.recomputeBatchNorm!(work, data, { batchSize: opts.batchSize });
       const t = await measure(data);
       const e = evalData ? await measure(evalData) : null;
       return values(t, data.n, e, evalData?.n ?? 0);

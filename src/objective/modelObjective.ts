@@ -32,6 +32,11 @@ export interface ModelObjectiveOptions {
    * parameter blocks only, the others held at the checkpoint's values.
    */
   params?: string | undefined;
+  /**
+   * Values for the network's non-trainable weights (AnalysisNet.state order) instead of the
+   * checkpoint's: a landscape point between checkpoints with BatchNorm.
+   */
+  state?: ParamVector;
 }
 
 const DEFAULT_CACHE_BYTES = 1 << 30;
@@ -82,6 +87,13 @@ export async function createModelObjective(model: NetworkLike, data: Dataset, op
 
   ensureWasmFastKernels();
   const net = await network.analysisNet(foldFor(loss));
+  if (opts.state !== undefined) {
+    if (opts.state.length !== net.state.length) {
+      net.dispose();
+      throw new UsageError(`objective: ${opts.state.length} non-trainable weights given, the network has ${net.state.length}`);
+    }
+    net.state.forEach((v, i) => v.assign(opts.state![i]!));
+  }
   let vars = net.vars;
   let names = [...net.names];
   if (opts.params !== undefined) {

@@ -109,7 +109,7 @@ test('rejects bad options naming the option and value', (t) => {
   const op = hvpOperator(createQuadraticObjective({ eigenvalues: [1, 2, 3] }));
   t.throws(() => hutchinson(op, { probes: 0 }), { instanceOf: UsageError, message: 'hutchinson: --probes must be an integer >= 1, got 0' });
   t.throws(() => hutchPlusPlus(op, { probes: 2 }), { instanceOf: UsageError, message: 'hutchPlusPlus: --probes must be an integer >= 3, got 2' });
-  t.throws(() => hutchinsonProbes(op, 0, [-1]), { instanceOf: UsageError, message: 'hutchinsonProbes: --probe index must be an integer >= 0, got -1' });
+  t.throws(() => hutchinsonProbes(op, 0, [-1]), { instanceOf: UsageError, message: 'hutchinsonProbes: probe index must be an integer >= 0, got -1' });
   t.throws(() => traceEstimate(op, 'exact' as never), { instanceOf: UsageError, message: /--trace-method must be one of hutchinson, hutch\+\+, got exact/ });
   t.throws(() => summariseTrace([]), { instanceOf: UsageError });
 });

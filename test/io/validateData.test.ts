@@ -75,3 +75,22 @@ test('empty data and multi-input models', (t) => {
   const m = tfl.model({ inputs: [a, b], outputs: tfl.layers.add().apply([a, b]) as tfl.SymbolicTensor });
   t.throws(() => validateDataForModel(images(1), layersNetwork(m)), { instanceOf: InputError, message: /2 inputs/ });
 });
+
+test('an NHWC/NCHW mix-up says which layout the model expects and how to transpose', (t) => {
+  const data = (shape: number[]): Dataset => ({
+    spec: 'npy:x.npy,y.npy',
+    n: 2,
+    sampleShape: shape,
+    x: new Float32Array(2 * shape.reduce((a, b) => a * b, 1)),
+    targets: { kind: 'classes', labels: new Int32Array([0, 1]), numClasses: 2 },
+    sha256: '',
+  } as unknown as Dataset);
+  t.throws(() => validateDataForModel(data([8, 8, 3]), { inputShape: [3, 8, 8], outputShape: [2] }), {
+    instanceOf: InputError,
+    message: /expects \[3,8,8\]; the model takes channels first \(NCHW, as PyTorch does\) and the data is channels last \(NHWC\): transpose it, e\.g\. np\.save\(path, x\.transpose\(0, 3, 1, 2\)\)$/,
+  });
+  t.throws(() => validateDataForModel(data([3, 8, 8]), { inputShape: [8, 8, 3], outputShape: [2] }), {
+    instanceOf: InputError,
+    message: /the model takes channels last \(NHWC, as TensorFlow\.js does\) and the data is channels first \(NCHW\): transpose it, e\.g\. np\.save\(path, x\.transpose\(0, 2, 3, 1\)\)$/,
+  });
+});

@@ -48,7 +48,7 @@ interface CompareOptions extends AnalysisOptions, Omit<CompareSettings, 'labels'
 
 export function builder(y: Argv<GlobalOptions>): Argv<GlobalOptions & CompareOptions> {
   const G = 'Compare:';
-  return withAnalysisOptions(y.positional('checkpoints', { describe: 'checkpoint directories', type: 'string', array: true, demandOption: true }))
+  return withAnalysisOptions(y.positional('checkpoints', { describe: 'checkpoint directories', type: 'string', array: true, demandOption: true }), { params: false })
     .option('eval-data', { describe: 'held-out data for test loss / error (default: --data)', type: 'string', requiresArg: true })
     .option('labels', { describe: 'names of the solutions, comma-separated, in order', type: 'string', requiresArg: true })
     .option('title', { describe: 'report title', type: 'string', requiresArg: true })

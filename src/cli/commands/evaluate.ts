@@ -17,6 +17,7 @@ interface EvaluateOptions extends AnalysisOptions {
 export function builder(y: Argv<GlobalOptions>): Argv<GlobalOptions & EvaluateOptions> {
   return withAnalysisOptions(
     y.positional('checkpoints', { describe: 'checkpoint directories', type: 'string', array: true, demandOption: true }),
+    { params: false },
   )
     .option('ensemble', { describe: 'also score the ensemble: predictions averaged in probability space', type: 'boolean', default: false })
     .example('$0 evaluate runs/sgd runs/sam --data mnist:test', 'test loss and accuracy of two solutions')

@@ -3,9 +3,11 @@ import type { Argv } from 'yargs';
 import type { CommandArgs } from '../command.ts';
 import type { GlobalOptions } from '../globalOptions.ts';
 import { printResult, startEngine } from '../output.ts';
+import type { OnnxCheckpoint } from '../../formats/Checkpoint.ts';
+import type { OnnxModel } from '../../formats/onnx/OnnxModel.ts';
 
 export const command = 'info <checkpoint>';
-export const describe = 'layers, parameter counts, dtypes, hash and sidecar of a checkpoint';
+export const describe = 'layers (or ONNX parameters, state, constants and ops), parameter counts, dtypes, hash and sidecar of a checkpoint';
 
 interface InfoOptions {
   checkpoint: string;
@@ -13,7 +15,7 @@ interface InfoOptions {
 
 export function builder(y: Argv<GlobalOptions>): Argv<GlobalOptions & InfoOptions> {
   return y
-    .positional('checkpoint', { describe: 'checkpoint directory (or its model.json)', type: 'string', demandOption: true })
+    .positional('checkpoint', { describe: 'checkpoint: a layers-model directory (or its model.json), or an .onnx file', type: 'string', demandOption: true })
     .example('$0 info runs/sgd/epoch-10', 'describe a checkpoint') as Argv<GlobalOptions & InfoOptions>;
 }
 
@@ -34,8 +36,12 @@ export async function handler(argv: CommandArgs<InfoOptions>): Promise<void> {
   const { loadCheckpoint } = await import('../../formats/loadCheckpoint.ts');
   const { makeResultDocument, engineRef, writeResultDocument } = await import('../../io/resultDocument.ts');
   const { recordedOptions, checkpointRef, checkOutPath } = await import('../../analysis/openAnalysis.ts');
-  const { requireLayers } = await import('../../formats/Checkpoint.ts');
-  const ckpt = requireLayers(await loadCheckpoint(argv.checkpoint), 'info');
+  const loaded = await loadCheckpoint(argv.checkpoint);
+  if (loaded.format === 'onnx') {
+    await onnxInfo(argv, loaded as OnnxCheckpoint<OnnxModel>, { engine, startedAt, checkpointRef, recordedOptions, makeResultDocument, engineRef, writeResultDocument });
+    return;
+  }
+  const ckpt = loaded;
   checkOutPath(argv.out, { dirs: [ckpt.dir] });
   const byName = new Map(ckpt.weights.map((w) => [w.name, w]));
   const layers: LayerInfo[] = ckpt.model.layers.map((layer) => {
@@ -91,6 +97,68 @@ export async function handler(argv: CommandArgs<InfoOptions>): Promise<void> {
       `  total ${ckpt.paramCount} parameters, ${ckpt.trainableParamCount} trainable; dtypes ${result.dtypes.join(', ')}`,
       `  sha256 ${ckpt.sha256}`,
       ckpt.sidecar ? `  sidecar ${JSON.stringify(ckpt.sidecar)}` : '  no sidecar (sharpness.json)',
+    ].join('\n');
+  });
+}
+
+type InfoTools = {
+  engine: Awaited<ReturnType<typeof startEngine>>;
+  startedAt: number;
+  checkpointRef: typeof import('../../analysis/openAnalysis.ts').checkpointRef;
+  recordedOptions: typeof import('../../analysis/openAnalysis.ts').recordedOptions;
+  makeResultDocument: typeof import('../../io/resultDocument.ts').makeResultDocument;
+  engineRef: typeof import('../../io/resultDocument.ts').engineRef;
+  writeResultDocument: typeof import('../../io/resultDocument.ts').writeResultDocument;
+};
+
+/** What an ONNX graph holds: parameters (named as in the exporting code), state, constants, ops. */
+async function onnxInfo(argv: CommandArgs<InfoOptions>, ckpt: OnnxCheckpoint<OnnxModel>, x: InfoTools): Promise<void> {
+  const m = ckpt.onnx;
+  const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+  const result = {
+    format: 'onnx',
+    producer: m.producer,
+    opset: m.opset,
+    inputShape: [m.inputShape],
+    outputShape: [m.outputShape],
+    parameters: ckpt.paramCount,
+    trainableParameters: ckpt.trainableParamCount,
+    dtypes: ['float32'],
+    sha256: ckpt.sha256,
+    params: m.params.map((p) => ({ name: p.name, shape: p.shape, size: size(p.shape) })),
+    state: m.state.map((p) => ({ name: p.name, shape: p.shape, size: size(p.shape) })),
+    constants: m.constants.map((p) => ({ name: p.name, shape: p.shape, dtype: p.dtype })),
+    ops: m.opCounts,
+    finalActivation: m.finalActivation,
+    notes: m.notes,
+    sidecar: null,
+  };
+  const doc = x.makeResultDocument({
+    command: 'info',
+    options: x.recordedOptions(argv),
+    seed: argv.seed,
+    checkpoint: x.checkpointRef(ckpt),
+    engine: x.engineRef(x.engine),
+    result,
+    cost: { seconds: (performance.now() - x.startedAt) / 1000, lossEvaluations: 0, gradients: 0, hvps: 0 },
+  });
+  if (argv.out) await x.writeResultDocument(argv.out, doc);
+  ckpt.dispose();
+  printResult(argv, doc, () => {
+    const nw = Math.max(9, ...result.params.map((p) => p.name.length), ...result.state.map((p) => p.name.length));
+    const row = (p: { name: string; shape: number[]; size: number }) => `    ${p.name.padEnd(nw)}  ${`[${p.shape.join(',')}]`.padEnd(16)} ${String(p.size).padStart(10)}`;
+    const fmt = (s: (number | null)[]) => `[${s.map((d) => (d === null ? 'N' : String(d))).join(',')}]`;
+    return [
+      `${ckpt.dir}  (onnx, opset ${m.opset}, ${m.producer || 'unknown producer'}); input ${fmt(m.inputShape)}, output ${fmt(m.outputShape)}`,
+      `  parameters (${result.params.length} tensors, ${ckpt.trainableParamCount} values):`,
+      ...result.params.map(row),
+      `  state (${result.state.length} tensors: BatchNorm running statistics):`,
+      ...result.state.map(row),
+      `  constants: ${result.constants.length} tensors`,
+      `  ops: ${Object.entries(m.opCounts).map(([k, n]) => `${k} ${n}`).join(', ')}`,
+      ...(m.finalActivation ? [`  ends with ${m.finalActivation}: folded into the loss where it fits (ce, bce)`] : []),
+      ...m.notes.map((n) => `  note: ${n}`),
+      `  sha256 ${ckpt.sha256}`,
     ].join('\n');
   });
 }

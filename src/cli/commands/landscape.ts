@@ -40,7 +40,7 @@ const GROUP = 'Landscape:';
 
 export function builder(y: Argv<GlobalOptions>): Argv<GlobalOptions & LandscapeCliOptions> {
   return (
-    withAnalysisOptions(withItemOptions(y).positional('checkpoint', { describe: 'checkpoint directory (the solution, or the first of a line or plane)', type: 'string', demandOption: true }))
+    withAnalysisOptions(withItemOptions(y).positional('checkpoint', { describe: 'checkpoint directory (the solution, or the first of a line or plane)', type: 'string', demandOption: true }), { params: false })
       // Adds 'recompute' to --bn's choices (yargs appends choices).
       .option('bn', {
         describe: 'BatchNorm statistics: eval = running (interpolated along lines and planes), train = per chunk, recompute = recomputed from --data at every point',

@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import { loadCheckpoint } from '../../formats/loadCheckpoint.ts';
-import { requireLayers, type Checkpoint, type LayersCheckpoint } from '../../formats/Checkpoint.ts';
+import { type Checkpoint } from '../../formats/Checkpoint.ts';
 import { loadDataset, type Dataset } from '../../io/dataset.ts';
 import { validateDataForModel } from '../../io/validateData.ts';
 import { resolveLoss } from '../../objective/resolveLoss.ts';
@@ -41,11 +41,11 @@ function uniqueLabels(dirs: readonly string[], methods: readonly (string | undef
  * `beforeData` runs once the checkpoints are loaded (the command checks --out there).
  */
 export async function openLandscape(spec: LandscapeSpec, beforeData?: (checkpoints: readonly Checkpoint[]) => void): Promise<OpenedLandscape> {
-  const checkpoints: LayersCheckpoint[] = [];
+  const checkpoints: Checkpoint[] = [];
   try {
-    for (const p of spec.checkpoints) checkpoints.push(requireLayers(await loadCheckpoint(p), 'landscape'));
+    for (const p of spec.checkpoints) checkpoints.push(await loadCheckpoint(p));
     beforeData?.(checkpoints);
-    const model = checkpoints[0]!.model;
+    const model = checkpoints[0]!.network;
     const data = await loadDataset(spec.data, { seed: spec.seed });
     validateDataForModel(data, checkpoints[0]!.network);
     const evalData = spec.evalData !== undefined ? await loadDataset(spec.evalData, { seed: spec.seed }) : null;
@@ -58,7 +58,7 @@ export async function openLandscape(spec: LandscapeSpec, beforeData?: (checkpoin
     );
     const landscape = await createLandscape({
       spec,
-      checkpoints: checkpoints.map((c, k) => ({ model: c.model, label: labels[k]!, path: c.dir, sha256: c.sha256 })),
+      checkpoints: checkpoints.map((c, k) => ({ network: c.network, ...(c.format === 'layers-model' ? { model: c.model } : {}), label: labels[k]!, path: c.dir, sha256: c.sha256 })),
       data,
       evalData,
       loss,

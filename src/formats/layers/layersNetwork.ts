@@ -21,6 +21,13 @@ export function largestActivation(model: tfl.LayersModel): number {
   return most;
 }
 
+/** Whether the model (or a model nested in it) has a BatchNormalization layer. */
+export function hasBatchNorm(model: tfl.LayersModel): boolean {
+  return model.layers.some(
+    (l) => l.getClassName() === 'BatchNormalization' || ((l as unknown as { layers?: unknown }).layers !== undefined && hasBatchNorm(l as unknown as tfl.LayersModel)),
+  );
+}
+
 const networks = new WeakMap<tfl.LayersModel, Network>();
 
 /** A TensorFlow.js layers model seen as a Network (the model itself is never changed). */
@@ -40,6 +47,20 @@ export function layersNetwork(model: tfl.LayersModel): Network {
     get largestActivation() {
       return largestActivation(model);
     },
+    get paramNames() {
+      return model.trainableWeights.map((w) => w.originalName);
+    },
+    get hasBatchNorm() {
+      return hasBatchNorm(model);
+    },
+    weights: () => ({
+      trainable: model.trainableWeights.map((w) => w.read().clone()),
+      other: model.nonTrainableWeights.map((w) => w.read().clone()),
+    }),
+    architecture: () => [
+      ...model.layers.map((l) => `layer ${l.getClassName()}`),
+      ...model.weights.map((w) => `weight [${(w.shape as number[]).join(',')}] ${w.dtype}${w.trainable ? '' : ' non-trainable'}`),
+    ],
     async analysisNet(fold: Fold): Promise<AnalysisNet> {
       const { model: net, folded } = await buildAnalysisModel(model, fold);
       const layerVars = net.trainableWeights;
@@ -47,6 +68,7 @@ export function layersNetwork(model: tfl.LayersModel): Network {
         vars: layerVars.map((w) => w.read() as tf.Variable),
         names: layerVars.map((w) => w.originalName),
         folded: folded as Fold,
+        state: net.nonTrainableWeights.map((w) => w.read() as tf.Variable),
         apply: (x: Tensor, training: boolean) => net.apply(x, { training }) as Tensor,
         dispose: () => net.dispose(),
       };

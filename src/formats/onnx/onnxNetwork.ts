@@ -17,14 +17,27 @@ export function onnxNetwork(m: OnnxModel): Network {
     inputShape: m.inputShape.slice(1),
     outputShape: m.outputShape.slice(1),
     largestActivation: m.largestActivationPerSample,
+    paramNames: m.params.map((p) => p.name),
+    hasBatchNorm: m.state.length > 0,
+    weights: () => ({
+      trainable: m.params.map((p) => tf.tensor(m.initialValue(p.name), p.shape, 'float32')),
+      other: m.state.map((p) => tf.tensor(m.initialValue(p.name), p.shape, 'float32')),
+    }),
+    architecture: () => [
+      ...Object.entries(m.opCounts).map(([op, n]) => `op ${op} x${n}`),
+      ...m.params.map((p) => `parameter [${p.shape.join(',')}]`),
+      ...m.state.map((p) => `state [${p.shape.join(',')}]`),
+    ],
     async analysisNet(fold: Fold): Promise<AnalysisNet> {
-      const vars = m.params.map((p) => tf.variable(tf.tensor(m.initialValue(p.name), p.shape, 'float32'), true, undefined, 'float32'));
-      const state = m.state.map((s) => tf.tensor(m.initialValue(s.name), s.shape, 'float32'));
+      // tidy frees the initial tensors; variables survive it
+      const vars = m.params.map((p) => tf.tidy(() => tf.variable(tf.tensor(m.initialValue(p.name), p.shape, 'float32'), true, undefined, 'float32')));
+      const state = m.state.map((s) => tf.tidy(() => tf.variable(tf.tensor(m.initialValue(s.name), s.shape, 'float32'), false, undefined, 'float32')));
       const skipFinal = folds(fold);
       return {
         vars,
         names: m.params.map((p) => p.name),
         folded: skipFinal ? fold : null,
+        state,
         apply: (x: Tensor, training: boolean) => m.forward(x, vars, state, { training, skipFinal }),
         dispose: () => tf.dispose([...vars, ...state]),
       };
