@@ -7,7 +7,8 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { tf } from './tf.ts';
-import { webgpuInstallCommand } from './backendNames.ts';
+import { WEBGPU_PACKAGES, webgpuInstallCommand } from './backendNames.ts';
+import { installSyncRead, RemoteBuffer, RemoteTexture, startRemoteAdapter } from './webgpuRemote.ts';
 
 /** What the adapter says about itself; recorded in EngineInfo and printed on the engine line. */
 export interface AdapterInfo {
@@ -30,13 +31,6 @@ interface GpuAdapterInfoLike {
 interface GpuAdapterLike {
   info?: GpuAdapterInfoLike;
   isFallbackAdapter?: boolean;
-}
-interface GpuLike {
-  requestAdapter(options?: { powerPreference?: 'low-power' | 'high-performance' }): Promise<GpuAdapterLike | null>;
-}
-interface DawnModule {
-  create(flags: string[]): GpuLike;
-  globals: object;
 }
 
 /** Where a WebGPU engine could not be started: why, in a phrase that completes "webgpu: ...". */
@@ -91,16 +85,16 @@ function safeList(dir: string): string[] {
   }
 }
 
-async function loadDawn(): Promise<DawnModule | WebGpuUnavailable> {
-  try {
-    return (await import('webgpu')) as unknown as DawnModule;
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
-      return { reason: `the \`webgpu\` package (Dawn for Node) is not installed; run \`${webgpuInstallCommand(tf.version_core)}\`` };
+/** Whether a package resolves from here (the device thread imports `webgpu` itself). */
+function missingPackage(): WebGpuUnavailable | null {
+  for (const name of WEBGPU_PACKAGES) {
+    try {
+      import.meta.resolve(name);
+    } catch {
+      return { reason: `${name} is not installed; run \`${webgpuInstallCommand(tf.version_core)}\`` };
     }
-    return { reason: `the \`webgpu\` package failed to load: ${String((e as Error).message ?? e).split('\n')[0]}` };
   }
+  return null;
 }
 
 /** Runs `fn` with the Vulkan loader told to skip CPU drivers; the environment is restored after. */
@@ -117,7 +111,7 @@ async function withoutSoftwareVulkan<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 /** Makes `navigator.gpu` the given object (Node 21+ has a navigator of its own; Node 20 none). */
-function installNavigatorGpu(gpu: GpuLike): void {
+function installNavigatorGpu(gpu: unknown): void {
   const g = globalThis as { navigator?: object };
   if (g.navigator == null) {
     Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
@@ -125,6 +119,14 @@ function installNavigatorGpu(gpu: GpuLike): void {
     Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true, writable: true });
   }
 }
+
+/** WebGPU's flag constants (GPUBufferUsage, GPUMapMode...), which tfjs reads from globalThis. */
+const GPU_FLAGS = {
+  GPUBufferUsage: { MAP_READ: 0x1, MAP_WRITE: 0x2, COPY_SRC: 0x4, COPY_DST: 0x8, INDEX: 0x10, VERTEX: 0x20, UNIFORM: 0x40, STORAGE: 0x80, INDIRECT: 0x100, QUERY_RESOLVE: 0x200 },
+  GPUMapMode: { READ: 0x1, WRITE: 0x2 },
+  GPUTextureUsage: { COPY_SRC: 0x1, COPY_DST: 0x2, TEXTURE_BINDING: 0x4, STORAGE_BINDING: 0x8, RENDER_ATTACHMENT: 0x10 },
+  GPUShaderStage: { VERTEX: 0x1, FRAGMENT: 0x2, COMPUTE: 0x4 },
+};
 
 let started: AdapterInfo | null = null;
 
@@ -144,24 +146,23 @@ export async function useWebGpu(opts: { hardwareOnly: boolean }): Promise<Adapte
   if (opts.hardwareOnly && process.platform === 'linux' && !mayHaveHardwareVulkan()) {
     return { reason: 'no GPU device node with a hardware Vulkan driver' };
   }
-  const dawn = await loadDawn();
-  if ('reason' in dawn) return dawn;
-  const request = async () => {
-    const gpu = dawn.create([]);
-    return { gpu, adapter: await gpu.requestAdapter({ powerPreference: 'high-performance' }) };
-  };
-  const { adapter } = opts.hardwareOnly && process.platform === 'linux' ? await withoutSoftwareVulkan(request) : await request();
-  if (adapter == null) {
+  const missing = missingPackage();
+  if (missing) return missing;
+  const remote = opts.hardwareOnly && process.platform === 'linux' ? await withoutSoftwareVulkan(startRemoteAdapter) : await startRemoteAdapter();
+  if (remote === null) {
     return { reason: 'Dawn found no WebGPU adapter (on Linux without a GPU, install Mesa >= 23 lavapipe: docs/engine-webgpu.md)' };
   }
-  const info = describeAdapter(adapter);
+  const info = describeAdapter(remote.report);
   if (opts.hardwareOnly && info.software) return { reason: `only a software adapter (${adapterLabel(info)})` };
-  Object.assign(globalThis, dawn.globals);
-  // tfjs asks navigator.gpu for an adapter when the backend is first set: hand it this one.
-  installNavigatorGpu({ requestAdapter: async () => adapter });
+  // tfjs tells buffers from textures with instanceof GPUBuffer / GPUTexture.
+  const classes = { ...GPU_FLAGS, GPUBuffer: RemoteBuffer, GPUTexture: RemoteTexture };
+  for (const [k, v] of Object.entries(classes)) if (!(k in globalThis)) Object.assign(globalThis, { [k]: v });
+  // tfjs asks navigator.gpu for an adapter when the backend is first set: the remote one.
+  installNavigatorGpu(remote.gpu);
   await import('@tensorflow/tfjs-backend-webgpu');
   if (!(await tf.setBackend('webgpu'))) return { reason: 'tfjs-backend-webgpu failed to initialise on the adapter' };
   await tf.ready();
+  installSyncRead(tf.backend());
   started = info;
   return info;
 }
