@@ -8,6 +8,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { tf } from './tf.ts';
 import { WEBGPU_PACKAGES, webgpuInstallCommand } from './backendNames.ts';
+import { installWebGpuKernels } from './webgpuKernels.ts';
 import { installSyncRead, RemoteBuffer, RemoteTexture, startRemoteAdapter } from './webgpuRemote.ts';
 
 /** What the adapter says about itself; recorded in EngineInfo and printed on the engine line. */
@@ -160,6 +161,7 @@ export async function useWebGpu(opts: { hardwareOnly: boolean }): Promise<Adapte
   // tfjs asks navigator.gpu for an adapter when the backend is first set: the remote one.
   installNavigatorGpu(remote.gpu);
   await import('@tensorflow/tfjs-backend-webgpu');
+  installWebGpuKernels();
   if (!(await tf.setBackend('webgpu'))) return { reason: 'tfjs-backend-webgpu failed to initialise on the adapter' };
   await tf.ready();
   installSyncRead(tf.backend());

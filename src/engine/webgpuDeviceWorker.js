@@ -64,7 +64,12 @@ async function run(cmd) {
     }
     case 'requestDevice': {
       const [adapterId, deviceId, descriptor] = rest;
-      const device = await objects.get(adapterId).requestDevice(descriptor);
+      const adapter = objects.get(adapterId);
+      // tfjs sizes its AddN programs by device.limits.maxStorageBuffersPerShaderStage, which
+      // dawn.node reports as the adapter's limit even when the device got the default (8):
+      // ask for the adapter's limit so that the two agree.
+      const requiredLimits = { ...descriptor.requiredLimits, maxStorageBuffersPerShaderStage: adapter.limits.maxStorageBuffersPerShaderStage };
+      const device = await adapter.requestDevice({ ...descriptor, requiredLimits });
       device.addEventListener?.('uncapturederror', (ev) => note(ev.error));
       objects.set(deviceId, device);
       objects.set(deviceId + 1, device.queue);
