@@ -38,7 +38,9 @@ function resolve(value) {
 }
 
 function note(e) {
-  if (firstError === null) firstError = String(e?.message ?? e).split('\n')[0];
+  // Dawn's messages often start with a line break ("validation:\n..."): keep the text.
+  const text = String(e?.message ?? e).split('\n').map((l) => l.trim()).filter((l) => l !== '').join(' ');
+  if (firstError === null) firstError = text || String(e?.name ?? 'unknown error');
 }
 
 async function run(cmd) {

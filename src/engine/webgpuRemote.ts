@@ -70,7 +70,8 @@ class Channel {
 
   private flush(sync: boolean): void {
     if (this.released.length > 0) {
-      this.pending.push(['release', this.released]);
+      // After every command that may use them, but before the one whose answer is awaited.
+      this.pending.splice(sync ? this.pending.length - 1 : this.pending.length, 0, ['release', this.released]);
       this.released = [];
     }
     if (this.pending.length === 0 && !sync) return;
@@ -172,7 +173,9 @@ export class RemoteBuffer extends Remote {
     if (!(mode & (globalThis as unknown as { GPUMapMode: { READ: number } }).GPUMapMode.READ)) {
       return Promise.reject(new Error('webgpuRemote: mapAsync supports reading only'));
     }
-    const { data } = this.ch.request(['mapRead', this.$h]) as { data: ArrayBuffer };
+    const reply = this.ch.request(['mapRead', this.$h]) as { data: ArrayBuffer } | null;
+    if (reply === null) throw new EngineError('webgpu: reading a GPU buffer failed without a message');
+    const { data } = reply;
     this.mapped = data;
     this.forWrite = false;
     this.mapState = 'mapped';
