@@ -5,20 +5,27 @@ import { installSecondOrderGradients } from './secondOrderGradients.ts';
 import { installWasmKernels } from './wasmKernels.ts';
 import { ensureWasmFastKernels } from './wasmFastKernels.ts';
 import { installUnfusedGradientMode } from './unfusedGradientMode.ts';
+import { adapterLabel, useWebGpu, type AdapterInfo, type WebGpuUnavailable } from './webgpu.ts';
 
-export { Backend, BACKENDS, isBackend, NATIVE_BACKEND_PACKAGE } from './backendNames.ts';
+export { Backend, BACKENDS, isBackend, NATIVE_BACKEND_PACKAGE, WEBGPU_PACKAGES } from './backendNames.ts';
+export type { AdapterInfo } from './webgpu.ts';
 import { Backend, BACKENDS, isBackend, NATIVE_BACKEND_PACKAGE, type NativeBackend } from './backendNames.ts';
 
 /** What was actually chosen; recorded in every result file. */
 export interface EngineInfo {
   requested: Backend;
-  /** The tfjs backend name in use: 'wasm', 'cpu' or 'tensorflow'. */
+  /** The tfjs backend name in use: 'wasm', 'cpu', 'webgpu' or 'tensorflow'. */
   backend: string;
   /** 'tensorflow-gpu' when tfjs-node-gpu runs on a GPU, else the same as backend. */
   device: string;
   threads: number;
   tfjsVersion: string;
+  /** webgpu only: the adapter it runs on (software: a CPU Vulkan driver such as lavapipe). */
+  adapter?: AdapterInfo;
 }
+
+/** Starts the webgpu backend (hardware adapters only, or any); injected in tests. */
+export type WebGpuStarter = (opts: { hardwareOnly: boolean }) => Promise<AdapterInfo | WebGpuUnavailable>;
 
 /** Imports an optional package; returns false when it is not installed. Injected in tests. */
 export type ModuleLoader = (name: string) => Promise<boolean>;
@@ -97,13 +104,15 @@ export function installEngineFixes(): void {
 }
 
 /**
- * Chooses and initialises the engine. `auto` prefers tfjs-node-gpu on a GPU, then
- * tfjs-node, then wasm. A backend asked for by name that is not installed is an error
- * that says how to install it.
+ * Chooses and initialises the engine. `auto` prefers a GPU: tfjs-node-gpu when it runs on
+ * one, else a hardware WebGPU adapter (never a software one); then tfjs-node (or
+ * tfjs-node-gpu on the CPU), then wasm. A backend asked for by name that is not installed
+ * or cannot start is an error that says why.
  */
 export async function initEngine(
   opts: { backend?: Backend; threads?: number } = {},
   load: ModuleLoader = defaultLoader,
+  startWebGpu: WebGpuStarter = useWebGpu,
 ): Promise<EngineInfo> {
   const requested = opts.backend ?? Backend.auto;
   if (!isBackend(requested)) {
@@ -115,6 +124,7 @@ export async function initEngine(
   installEngineFixes();
 
   let device: string | undefined;
+  let adapter: AdapterInfo | undefined;
   let threads = 1;
   switch (requested) {
     case Backend.tensorflowGpu:
@@ -131,12 +141,22 @@ export async function initEngine(
     case Backend.wasm:
       threads = await useWasm(opts.threads);
       break;
+    case Backend.webgpu: {
+      const started = await startWebGpu({ hardwareOnly: false });
+      if ('reason' in started) throw new EngineError(`backend: --backend webgpu cannot start: ${started.reason}`);
+      adapter = started;
+      break;
+    }
     case Backend.auto: {
-      if (await useNodeBackend('tensorflow-gpu', load)) {
-        device = nodeBackendUsesGpu() ? 'tensorflow-gpu' : 'tensorflow';
-      } else if (!(await useNodeBackend('tensorflow', load))) {
-        threads = await useWasm(opts.threads);
+      const nodeGpu = await useNodeBackend('tensorflow-gpu', load);
+      if (nodeGpu && nodeBackendUsesGpu()) {
+        device = 'tensorflow-gpu';
+        break;
       }
+      const started = await startWebGpu({ hardwareOnly: true });
+      if (!('reason' in started)) adapter = started;
+      else if (nodeGpu) await tf.setBackend('tensorflow');
+      else if (!(await useNodeBackend('tensorflow', load))) threads = await useWasm(opts.threads);
       break;
     }
   }
@@ -146,6 +166,7 @@ export async function initEngine(
   const backend = tf.getBackend();
   if (backend === 'tensorflow') threads = opts.threads ?? cpus().length;
   current = { requested, backend, device: device ?? backend, threads, tfjsVersion: tf.version_core };
+  if (adapter) current.adapter = adapter;
   return current;
 }
 
@@ -156,7 +177,11 @@ export function currentEngineInfo(): EngineInfo {
   return current;
 }
 
-/** One line for stderr, e.g. "engine: wasm (1 thread), tfjs 4.22.0". */
+/**
+ * One line for stderr, e.g. "engine: wasm (1 thread), tfjs 4.22.0", or for webgpu the
+ * adapter: "engine: webgpu (mesa software: llvmpipe: Mesa 25.0.7 (LLVM 15.0.6)), tfjs 4.22.0".
+ */
 export function describeEngine(info: EngineInfo): string {
+  if (info.adapter) return `engine: ${info.device} (${adapterLabel(info.adapter)}), tfjs ${info.tfjsVersion}`;
   return `engine: ${info.device} (${info.threads} thread${info.threads === 1 ? '' : 's'}), tfjs ${info.tfjsVersion}`;
 }

@@ -6,6 +6,7 @@ export const Backend = {
   auto: 'auto',
   wasm: 'wasm',
   cpu: 'cpu',
+  webgpu: 'webgpu',
   tensorflow: 'tensorflow',
   tensorflowGpu: 'tensorflow-gpu',
 } as const;
@@ -21,3 +22,13 @@ export const NATIVE_BACKEND_PACKAGE = {
   [Backend.tensorflowGpu]: '@tensorflow/tfjs-node-gpu',
 } as const;
 export type NativeBackend = keyof typeof NATIVE_BACKEND_PACKAGE;
+
+/** The packages the webgpu backend needs (dependencies of this package, so normally present). */
+export const WEBGPU_PACKAGES = ['webgpu', '@tensorflow/tfjs-backend-webgpu'] as const;
+/** The version of `webgpu` (Dawn for Node) the webgpu backend was checked with. */
+export const DAWN_NODE_VERSION = '0.6.2';
+
+/** How to install the webgpu backend's packages. */
+export function webgpuInstallCommand(tfjsVersion: string): string {
+  return `npm install webgpu@${DAWN_NODE_VERSION} @tensorflow/tfjs-backend-webgpu@${tfjsVersion}`;
+}

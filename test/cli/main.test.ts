@@ -56,7 +56,7 @@ test('--backend nope: exit 2, one line naming --backend and the choices', async 
   t.is(r.status, 2);
   const out = lines(r.stderr);
   t.is(out.length, 1, r.stderr);
-  t.regex(out[0]!, /^sharpness: --backend must be one of "auto", "wasm", "cpu", "tensorflow", "tensorflow-gpu", got "nope"/);
+  t.regex(out[0]!, /^sharpness: --backend must be one of "auto", "wasm", "cpu", "webgpu", "tensorflow", "tensorflow-gpu", got "nope"/);
   t.notRegex(r.stderr, STACK_FRAME);
 });
 

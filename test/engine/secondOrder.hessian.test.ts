@@ -9,7 +9,7 @@ import { tf, tfl } from '../../src/engine/tf.ts';
 import { createRng } from '../../src/engine/rng.ts';
 import { seedWeights, makeBatch, type LayerCase } from '../helpers/layerCases.ts';
 import { problemFromModel, hessianFromHvps } from '../helpers/derivatives.ts';
-import { useBackend } from '../helpers/engine.ts';
+import { derivativeBackends, useBackend } from '../helpers/engine.ts';
 
 const L = tfl.layers;
 
@@ -49,8 +49,10 @@ const CNN: LayerCase = {
   },
 };
 
+const BACKENDS = [...(await derivativeBackends(test)), 'wasm'] as const;
+
 for (const c of [MLP, CNN]) {
-  for (const backend of ['cpu', 'wasm'] as const) {
+  for (const backend of BACKENDS) {
     test.serial(`${c.name} (${backend}): full Hessian from HVPs equals the finite-difference Hessian and is symmetric`, async (t) => {
       await useBackend(backend);
       const model = c.build();

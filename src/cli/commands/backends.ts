@@ -3,7 +3,8 @@ import type { Argv } from 'yargs';
 import type { CommandArgs } from '../command.ts';
 import { Backend, type EngineInfo } from '../../engine/backend.ts';
 import { detectBackends } from '../detectBackends.ts';
-import { NATIVE_BACKEND_PACKAGE } from '../../engine/backendNames.ts';
+import { NATIVE_BACKEND_PACKAGE, webgpuInstallCommand } from '../../engine/backendNames.ts';
+import { adapterLabel } from '../../engine/webgpu.ts';
 import type { GlobalOptions } from '../globalOptions.ts';
 import { printResult, startEngine } from '../output.ts';
 
@@ -33,6 +34,7 @@ export async function handler(argv: CommandArgs): Promise<void> {
 const NOTES: Record<Exclude<Backend, 'auto'>, string> = {
   wasm: 'WebAssembly, single-threaded under Node',
   cpu: 'pure JavaScript, slow; the reference',
+  webgpu: 'WebGPU through Dawn (Vulkan, Metal, D3D12); auto takes hardware adapters only',
   tensorflow: 'libtensorflow on the CPU',
   'tensorflow-gpu': 'libtensorflow on a CUDA GPU (CUDA 11.2, cuDNN 8)',
 };
@@ -40,10 +42,15 @@ const NOTES: Record<Exclude<Backend, 'auto'>, string> = {
 export function formatBackends(available: readonly Backend[], engine: EngineInfo): string {
   const rows = (Object.keys(NOTES) as Exclude<Backend, 'auto'>[]).map((b) => {
     if (!available.includes(b)) {
-      const pkg = NATIVE_BACKEND_PACKAGE[b as keyof typeof NATIVE_BACKEND_PACKAGE];
-      return `${b.padEnd(16)}${'not installed'.padEnd(15)}npm install ${pkg}@${engine.tfjsVersion}`;
+      const install =
+        b === 'webgpu'
+          ? webgpuInstallCommand(engine.tfjsVersion)
+          : `npm install ${NATIVE_BACKEND_PACKAGE[b as keyof typeof NATIVE_BACKEND_PACKAGE]}@${engine.tfjsVersion}`;
+      return `${b.padEnd(16)}${'not installed'.padEnd(15)}${install}`;
     }
-    return `${b.padEnd(16)}${(b === engine.device ? 'in use' : 'available').padEnd(15)}${NOTES[b]}`;
+    const inUse = b === engine.device;
+    const note = inUse && engine.adapter ? `on ${adapterLabel(engine.adapter)}` : NOTES[b];
+    return `${b.padEnd(16)}${(inUse ? 'in use' : 'available').padEnd(15)}${note}`;
   });
   return rows.join('\n');
 }
