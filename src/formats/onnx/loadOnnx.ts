@@ -11,8 +11,8 @@ import { isHost } from './HostTensor.ts';
 import { decodeModel, decodeModelProto } from './decodeModel.ts';
 import { OnnxGraph, defaultOpset } from './OnnxGraph.ts';
 import type { OnnxModel, OnnxTensorInfo, OnnxForwardOptions } from './OnnxModel.ts';
-import { locateOnnx, readExternalData, readModelBytes } from './readOnnxFiles.ts';
-import { DataType, encodeFloat32, type TensorProto } from './tensorProto.ts';
+import { locateOnnx, readExternalData, readModelBytes } from '../../io/onnxFiles.ts';
+import { DataType, byteSize, encodeFloat32, toNumber, type TensorProto } from './tensorProto.ts';
 import type { Value } from './ops/value.ts';
 
 /** The ai.onnx opsets whose semantics the op table implements. */
@@ -26,7 +26,20 @@ export async function loadOnnx(pathArg: string): Promise<OnnxModel> {
   const { file, dir } = await locateOnnx(pathArg);
   const bytes = await readModelBytes(file, dir, file !== pathArg);
   const proto = decodeModelProto(bytes, file);
-  const external = await readExternalData(proto.graph?.initializer ?? [], dir, file);
+  const externalTensors = (proto.graph?.initializer ?? []).filter((tp) => tp.dataLocation === onnxProto.onnx.TensorProto.DataLocation.EXTERNAL);
+  const entries = (tp: (typeof externalTensors)[number]) => new Map((tp.externalData ?? []).map((e) => [e.key ?? '', e.value ?? '']));
+  const externalBytes = await readExternalData(
+    externalTensors.map((tp) => ({
+      name: tp.name ?? '?',
+      location: entries(tp).get('location'),
+      offset: entries(tp).get('offset'),
+      length: entries(tp).get('length'),
+      need: (tp.dims ?? []).reduce<number>((a, d) => a * toNumber(d), 1) * byteSize(tp.dataType ?? 0),
+    })),
+    dir,
+    file,
+  );
+  const external = new Map(externalTensors.map((tp, k) => [tp, externalBytes[k]!]));
   return createOnnxModel(bytes, file, external);
 }
 

@@ -2,13 +2,12 @@
  * Safe reading of an ONNX model and its external-data files: regular files only (no FIFOs
  * or devices), size-bounded, every external-data file's real path inside the model's
  * directory (no absolute paths, no '..', no symlinks out), and long enough for its
- * offset + length. Only ever opens files for reading.
+ * offset + length. Only ever opens files for reading. What to read is decided by the ONNX
+ * format (src/formats/onnx/loadOnnx.ts); this module only reads.
  */
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import onnxProto from 'onnx-proto';
-import { InputError } from '../../errors.ts';
-import { byteSize, toNumber, type TensorProto } from './tensorProto.ts';
+import { InputError } from '../errors.ts';
 
 /** Protobuf messages are limited to 2 GiB; external data to 16 GiB in all. */
 export const MAX_MODEL_BYTES = 2 ** 31 - 1;
@@ -72,29 +71,29 @@ export async function readModelBytes(file: string, dir: string, inDirectory: boo
   return readRegular(file, 'model file', MAX_MODEL_BYTES, inDirectory ? dir : undefined);
 }
 
-function externalEntries(tp: TensorProto): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const e of tp.externalData ?? []) if (e.key) out[e.key] = e.value ?? '';
-  return out;
+/** One external-data initializer to read: its ONNX external_data entries and the bytes its shape needs. */
+export interface ExternalDataRequest {
+  name: string;
+  location: string | undefined;
+  offset: string | undefined;
+  length: string | undefined;
+  need: number;
 }
 
 /**
- * Reads the bytes of every external-data initializer, in graph order, after checking each
- * location. Returns a map from the TensorProto to its bytes.
+ * Reads the bytes of every external-data initializer, in the order given, after checking
+ * each location.
  */
-export async function readExternalData(
-  tensors: readonly TensorProto[],
-  dir: string,
-  modelFile: string,
-): Promise<Map<TensorProto, Uint8Array>> {
-  const out = new Map<TensorProto, Uint8Array>();
+export async function readExternalData(requests: readonly ExternalDataRequest[], dir: string, modelFile: string): Promise<Uint8Array[]> {
+  const out: Uint8Array[] = [];
+  if (requests.length === 0) return out;
   const realDir = await fs.realpath(dir);
   let total = 0;
-  for (const tp of tensors) {
-    if (tp.dataLocation !== onnxProto.onnx.TensorProto.DataLocation.EXTERNAL) continue;
-    const name = tp.name ?? '?';
-    const ext = externalEntries(tp);
-    const loc = ext['location'];
+  for (const r of requests) {
+    const name = r.name;
+    const loc = r.location;
+    const ext = { offset: r.offset, length: r.length };
+    const need = r.need;
     if (!loc) throw new InputError(`onnx: initializer '${name}' in ${modelFile} has external data without a location`);
     if (path.isAbsolute(loc) || loc.split(/[\\/]/).includes('..')) {
       throw new InputError(`onnx: initializer '${name}' in ${modelFile} has external data at '${loc}'; only paths inside the model directory are read`);
@@ -107,12 +106,10 @@ export async function readExternalData(
     }
     const st = lst.isSymbolicLink() ? await fs.stat(real) : lst;
     if (!st.isFile()) throw new InputError(`onnx: external data '${loc}' of initializer '${name}' is not a regular file`);
-    const n = (tp.dims ?? []).reduce<number>((a, d) => a * toNumber(d), 1);
-    const need = n * byteSize(tp.dataType ?? 0);
-    const offset = ext['offset'] !== undefined ? Number(ext['offset']) : 0;
-    const length = ext['length'] !== undefined ? Number(ext['length']) : need;
+    const offset = ext.offset !== undefined ? Number(ext.offset) : 0;
+    const length = ext.length !== undefined ? Number(ext.length) : need;
     if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(length) || length < 0) {
-      throw new InputError(`onnx: initializer '${name}' has external offset ${ext['offset']} / length ${ext['length']}; expected integers >= 0`);
+      throw new InputError(`onnx: initializer '${name}' has external offset ${ext.offset} / length ${ext.length}; expected integers >= 0`);
     }
     if (length !== need) throw new InputError(`onnx: initializer '${name}' has external length ${length} but its shape needs ${need} bytes`);
     if (offset + length > st.size) {
@@ -125,7 +122,7 @@ export async function readExternalData(
       const buf = new Uint8Array(length);
       const { bytesRead } = await fh.read(buf, 0, length, offset);
       if (bytesRead !== length) throw new InputError(`onnx: external data '${loc}' ended early while reading initializer '${name}'`);
-      out.set(tp, buf);
+      out.push(buf);
     } finally {
       await fh.close();
     }
