@@ -16,7 +16,7 @@ export { type Checkpoint } from './formats/Checkpoint.ts';
 export { loadDataset, type Dataset, type Targets } from './io/dataset.ts';
 export { readNpy, writeNpy } from './io/npy.ts';
 export { validateDataForModel } from './io/validateData.ts';
-export type { ResultDocument } from './io/resultDocument.ts';
+export type { ResultDocument } from './results/resultDocument.ts';
 
 export { BnMode, type Objective, type Cost, type LossAndAccuracy } from './objective/Objective.ts';
 export { createModelObjective, type ModelObjectiveOptions } from './objective/modelObjective.ts';

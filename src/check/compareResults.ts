@@ -19,7 +19,7 @@
  * seed, backend) are reported as notes: they explain a drift, they are not one.
  */
 import { UsageError } from '../errors.ts';
-import type { ResultDocument } from '../io/resultDocument.ts';
+import type { ResultDocument } from '../results/resultDocument.ts';
 import { extractMeasures, MeasureKind, parseSchema, type Measure } from './measures.ts';
 
 export interface CheckOptions {

@@ -18,7 +18,7 @@
  * not measures.
  */
 import { UsageError } from '../errors.ts';
-import type { ResultDocument } from '../io/resultDocument.ts';
+import type { ResultDocument } from '../results/resultDocument.ts';
 
 export const MeasureKind = {
   /** The same inputs and seed give the same number, up to floating-point rounding. */

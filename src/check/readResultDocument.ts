@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs/promises';
 import { InputError } from '../errors.ts';
-import type { ResultDocument } from '../io/resultDocument.ts';
+import type { ResultDocument } from '../results/resultDocument.ts';
 import { parseJsonText } from '../results/parseJsonText.ts';
 import { validateResultDocument } from '../results/resultDocuments.ts';
 

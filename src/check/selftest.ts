@@ -14,7 +14,7 @@ import { tf } from '../engine/tf.ts';
 import type { EngineInfo } from '../engine/backend.ts';
 import { UsageError } from '../errors.ts';
 import { openAnalysisFor, type Analysis } from '../analysis/openAnalysis.ts';
-import { engineRef, makeResultDocument, type ResultDocument } from '../io/resultDocument.ts';
+import { engineRef, makeResultDocument, type ResultDocument } from '../results/resultDocument.ts';
 import { BnMode } from '../objective/Objective.ts';
 import { AUTO_BATCH_SIZE, type BatchSize } from '../objective/objectiveDefaults.ts';
 import type { Objective } from '../objective/Objective.ts';

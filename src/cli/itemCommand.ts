@@ -16,7 +16,7 @@ import { note, printResult, startEngine } from './output.ts';
 import { checkOutPath } from '../analysis/openAnalysis.ts';
 import { keepProgress } from './progressKeeper.ts';
 import { UsageError } from '../errors.ts';
-import { writeResultDocument, type ResultDocument } from '../io/resultDocument.ts';
+import { writeResultDocument, type ResultDocument } from '../results/resultDocument.ts';
 import { Backend } from '../engine/backendNames.ts';
 import type { EngineInfo } from '../engine/backend.ts';
 import type { JobModule } from '../parallel/ItemJob.ts';

@@ -20,3 +20,31 @@ function write(v: unknown): string {
   }
   return 'null';
 }
+
+function show(v: unknown): string {
+  const s = v === undefined ? '(none)' : canonicalJson(v);
+  return s.length > 70 ? `${s.slice(0, 67)}...` : s;
+}
+
+/**
+ * The first difference between two JSON values as 'path: a vs b' ('spec.seed: 0 vs 1',
+ * 'checkpoints[1]: "ab12..." vs "cd34..."'); null when they are equal.
+ */
+export function firstDifference(a: unknown, b: unknown, path = ''): string | null {
+  if (canonicalJson(a) === canonicalJson(b)) return null;
+  const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
+  if (Array.isArray(a) && Array.isArray(b)) {
+    if (a.length !== b.length) return `${path || '(value)'}: ${a.length} entries vs ${b.length}`;
+    for (let i = 0; i < a.length; i++) {
+      const d = firstDifference(a[i], b[i], `${path}[${i}]`);
+      if (d) return d;
+    }
+  } else if (isObj(a) && isObj(b) && !Array.isArray(a) && !Array.isArray(b)) {
+    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
+    for (const k of keys) {
+      const d = firstDifference(a[k], b[k], path ? `${path}.${k}` : k);
+      if (d) return d;
+    }
+  }
+  return `${path || '(value)'}: ${show(a)} vs ${show(b)}`;
+}

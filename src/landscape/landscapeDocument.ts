@@ -9,8 +9,8 @@
  * Every function here is pure (parsing and building); the command line does the I/O.
  */
 import { InputError, UsageError } from '../errors.ts';
-import type { CheckpointRef, DataRef, ResultCost, ResultDocument } from '../io/resultDocument.ts';
-import { makeResultDocument } from '../io/resultDocument.ts';
+import type { CheckpointRef, DataRef, ResultCost, ResultDocument } from '../results/resultDocument.ts';
+import { makeResultDocument } from '../results/resultDocument.ts';
 import {
   LANDSCAPE_PROGRESS_TAG as LANDSCAPE_PROGRESS_SCHEMA,
   LANDSCAPE_SHARD_TAG as LANDSCAPE_SHARD_SCHEMA,

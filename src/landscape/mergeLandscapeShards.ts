@@ -4,7 +4,7 @@
  * to it but for cost.seconds (here the sum of the shards' seconds).
  */
 import { InputError } from '../errors.ts';
-import type { ResultDocument } from '../io/resultDocument.ts';
+import type { ResultDocument } from '../results/resultDocument.ts';
 import { canonicalJson } from '../io/canonicalJson.ts';
 import { assembleLandscape, type LandscapeResult } from './assembleLandscape.ts';
 import { firstDifference } from './landscapeFingerprint.ts';

@@ -6,7 +6,7 @@
  * (`--workers N`) and over interruptions (progress files), and still give the same bytes.
  */
 
-import type { DocumentHeader } from '../io/resultDocument.ts';
+import type { DocumentHeader } from '../results/resultDocument.ts';
 
 /** A job opened in one process (the main one or a worker thread). */
 export interface ItemJob<R> {

@@ -10,9 +10,9 @@
  */
 import { InputError, UsageError } from '../errors.ts';
 import { canonicalJson } from '../io/canonicalJson.ts';
-import { makeResultDocument, type DocumentHeader, type ResultCost, type ResultDocument } from '../io/resultDocument.ts';
+import { makeResultDocument, type DocumentHeader, type ResultCost, type ResultDocument } from '../results/resultDocument.ts';
 import { sha256Hex } from '../io/sha256.ts';
-import { firstDifference } from '../landscape/landscapeFingerprint.ts';
+import { firstDifference } from '../io/canonicalJson.ts';
 import type { JobModule } from './ItemJob.ts';
 import { itemProgressSchema, itemShardSchema, progressTag as progressSchema, shardTag as shardSchema } from '../results/itemDocuments.ts';
 import { parseJsonText } from '../results/parseJsonText.ts';

@@ -13,7 +13,7 @@ import { formatCheckReport } from '../../src/check/formatCheckReport.ts';
 import { checkResultFiles } from '../../src/check/checkResultFiles.ts';
 import { parseResultDocument } from '../../src/check/readResultDocument.ts';
 import { UsageError, InputError } from '../../src/errors.ts';
-import type { ResultDocument } from '../../src/io/resultDocument.ts';
+import type { ResultDocument } from '../../src/results/resultDocument.ts';
 import { tempDir } from '../helpers/checkpoints.ts';
 
 const DIR = fileURLToPath(new URL('../../fixtures/known-minima/', import.meta.url));

@@ -6,7 +6,7 @@
  */
 import test from 'ava';
 import { InputError, UsageError } from '../../src/errors.ts';
-import type { DocumentHeader } from '../../src/io/resultDocument.ts';
+import type { DocumentHeader } from '../../src/results/resultDocument.ts';
 import * as docs from '../../src/parallel/itemDocuments.ts';
 import { shardIndices } from '../../src/parallel/shard.ts';
 

@@ -43,7 +43,7 @@ export async function handler(argv: CommandArgs<EvaluateOptions>): Promise<void>
   const { loadDataset } = await import('../../io/dataset.ts');
   const { openAnalysisFor, analysisSpecOf } = await import('../../analysis/openAnalysis.ts');
   const { predictOutputs, averageOutputs, scoreOutputs } = await import('../../objective/predictions.ts');
-  const { makeResultDocument, engineRef, writeResultDocument } = await import('../../io/resultDocument.ts');
+  const { makeResultDocument, engineRef, writeResultDocument } = await import('../../results/resultDocument.ts');
   const { recordedOptions, checkpointRef, dataRef } = await import('../../analysis/openAnalysis.ts');
   type Outputs = Awaited<ReturnType<typeof predictOutputs>>;
 

@@ -34,7 +34,7 @@ export async function handler(argv: CommandArgs<InfoOptions>): Promise<void> {
   guardOutput('info', argv.out === undefined ? undefined : { kind: 'file', path: argv.out }, { checkpoints: [argv.checkpoint] });
   const engine = await startEngine(argv);
   const { loadCheckpoint } = await import('../../formats/loadCheckpoint.ts');
-  const { makeResultDocument, engineRef, writeResultDocument } = await import('../../io/resultDocument.ts');
+  const { makeResultDocument, engineRef, writeResultDocument } = await import('../../results/resultDocument.ts');
   const { recordedOptions, checkpointRef, checkOutPath } = await import('../../analysis/openAnalysis.ts');
   const loaded = await loadCheckpoint(argv.checkpoint);
   if (loaded.format === 'onnx') {
@@ -106,9 +106,9 @@ type InfoTools = {
   startedAt: number;
   checkpointRef: typeof import('../../analysis/openAnalysis.ts').checkpointRef;
   recordedOptions: typeof import('../../analysis/openAnalysis.ts').recordedOptions;
-  makeResultDocument: typeof import('../../io/resultDocument.ts').makeResultDocument;
-  engineRef: typeof import('../../io/resultDocument.ts').engineRef;
-  writeResultDocument: typeof import('../../io/resultDocument.ts').writeResultDocument;
+  makeResultDocument: typeof import('../../results/resultDocument.ts').makeResultDocument;
+  engineRef: typeof import('../../results/resultDocument.ts').engineRef;
+  writeResultDocument: typeof import('../../results/resultDocument.ts').writeResultDocument;
 };
 
 /** What an ONNX graph holds: parameters (named as in the exporting code), state, constants, ops. */

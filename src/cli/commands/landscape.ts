@@ -102,9 +102,9 @@ export async function handler(argv: CommandArgs<LandscapeCliOptions>): Promise<v
 
   const { startEngine } = await import('../output.ts');
   const { checkOutPath, checkpointRef, dataRef } = await import('../../analysis/openAnalysis.ts');
-  const { engineRef } = await import('../../io/resultDocument.ts');
+  const { engineRef } = await import('../../results/resultDocument.ts');
   const { keepProgress } = await import('../progressKeeper.ts');
-  const { writeResultDocument } = await import('../../io/resultDocument.ts');
+  const { writeResultDocument } = await import('../../results/resultDocument.ts');
   const { VERSION } = await import('../../version.ts');
   const { assembleLandscape } = await import('../../landscape/assembleLandscape.ts');
   const { computeItems, progressLine } = await import('../../landscape/computeLandscape.ts');

@@ -45,7 +45,7 @@ export async function handler(argv: CommandArgs<MergeCliOptions>): Promise<void>
   const { LANDSCAPE_SHARD_SCHEMA, parseShardDocument: parseLandscapeShard } = await import('../../landscape/landscapeDocument.ts');
   const { mergeLandscapeShards } = await import('../../landscape/mergeLandscapeShards.ts');
   const { formatLandscape } = await import('../../landscape/formatLandscape.ts');
-  const { writeResultDocument } = await import('../../io/resultDocument.ts');
+  const { writeResultDocument } = await import('../../results/resultDocument.ts');
   const parsed = await Promise.all(files.map(async (f) => ({ name: f, value: await readJson(f) })));
   const { shardCommandOf, parseShardDocument, mergeShards } = await import('../../parallel/itemDocuments.ts');
   const { JOB_MODULES } = await import('../jobs/jobModules.ts');
@@ -63,7 +63,7 @@ export async function handler(argv: CommandArgs<MergeCliOptions>): Promise<void>
   const kinds = new Set(parsed.map((p) => kindOf(p.value)!));
   if (kinds.size > 1) throw new InputError(`merge: the files are shards of different commands (${[...kinds].join(', ')})`);
   const kind = [...kinds][0]!;
-  let merged: { doc: import('../../io/resultDocument.ts').ResultDocument; text: () => string };
+  let merged: { doc: import('../../results/resultDocument.ts').ResultDocument; text: () => string };
   if (kind === 'landscape') {
     const doc = mergeLandscapeShards(parsed.map((p) => ({ name: p.name, doc: parseLandscapeShard(p.value, p.name) })));
     merged = { doc, text: () => formatLandscape(doc.result) };

@@ -55,7 +55,7 @@ export async function handler(argv: CommandArgs<SwaOptions>): Promise<void> {
   const { averageIntoInPlace } = await import('../../training/averageCheckpoints.ts');
   const { scoreModel } = await import('../../training/evaluateModel.ts');
   const { solutionLine } = await import('../../training/progress.ts');
-  const { makeResultDocument, engineRef } = await import('../../io/resultDocument.ts');
+  const { makeResultDocument, engineRef } = await import('../../results/resultDocument.ts');
   const { recordedOptions, dataRef, checkpointRef, checkOutPath } = await import('../../analysis/openAnalysis.ts');
   const { VERSION } = await import('../../version.ts');
   type Ckpt = ReturnType<typeof requireLayers>;

@@ -124,7 +124,7 @@ export async function handler(argv: CommandArgs<TrainCliOptions>): Promise<void>
   const { firstArchitectureDifference, weightInfo } = await import('../../training/modelWeights.ts');
   const { runTraining } = await import('../../training/runTraining.ts');
   const { progressLine, epochLine, solutionLine, throttle, formatDuration } = await import('../../training/progress.ts');
-  const { makeResultDocument, engineRef, writeResultDocument } = await import('../../io/resultDocument.ts');
+  const { makeResultDocument, engineRef, writeResultDocument } = await import('../../results/resultDocument.ts');
   const { recordedOptions, dataRef, checkOutPath } = await import('../../analysis/openAnalysis.ts');
   const { InputError } = await import('../../errors.ts');
 

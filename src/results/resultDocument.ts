@@ -1,11 +1,11 @@
 import { VERSION } from '../version.ts';
 import type { EngineInfo } from '../engine/backend.ts';
-import { writeJsonAtomic } from './atomicWrite.ts';
-import type { ResultDocument } from '../results/resultHeader.ts';
-import { schemaFor } from '../results/schemaTag.ts';
+import { writeJsonAtomic } from '../io/atomicWrite.ts';
+import type { ResultDocument } from './resultHeader.ts';
+import { schemaFor } from './schemaTag.ts';
 
-export type { CheckpointRef, DataRef, DocumentHeader, ResultCost, ResultDocument } from '../results/resultHeader.ts';
-export { schemaFor } from '../results/schemaTag.ts';
+export type { CheckpointRef, DataRef, DocumentHeader, ResultCost, ResultDocument } from './resultHeader.ts';
+export { schemaFor } from './schemaTag.ts';
 
 export function engineRef(info: EngineInfo): ResultDocument['engine'] {
   return { backend: info.backend, device: info.device, threads: info.threads, tfjsVersion: info.tfjsVersion };
