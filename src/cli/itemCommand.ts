@@ -16,6 +16,7 @@ import { note, printResult, startEngine } from './output.ts';
 import { checkOutPath } from '../analysis/openAnalysis.ts';
 import { keepProgress } from './progressKeeper.ts';
 import { UsageError } from '../errors.ts';
+import { MAX_BYTES, readInputTextSync } from '../io/safeRead.ts';
 import { writeResultDocument, type ResultDocument } from '../io/resultDocument.ts';
 import { Backend } from '../engine/backendNames.ts';
 import type { EngineInfo } from '../engine/backend.ts';
@@ -40,14 +41,13 @@ export function progressPathFor(out: string): string {
   return `${out}.partial.json`;
 }
 
-/** A file's text, or null when it does not exist; any other failure is an error naming the file. */
+/**
+ * A file's text, or null when it does not exist; any other failure (a directory, a FIFO, a
+ * file too large, unreadable) is an InputError naming the file. Read like every input
+ * (io/safeRead.ts): a FIFO at --out cannot hang the command.
+ */
 export function readIfExists(file: string, command: string): string | null {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new UsageError(`${command}: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-  }
+  return readInputTextSync(file, { what: command, maxBytes: MAX_BYTES.resultJson, optional: true });
 }
 
 /** The --backend a worker thread starts to get the engine this thread runs. */
