@@ -17,6 +17,7 @@ import { checkOutPath } from '../analysis/openAnalysis.ts';
 import { keepProgress } from './progressKeeper.ts';
 import { UsageError } from '../errors.ts';
 import { MAX_BYTES, readInputTextSync } from '../io/safeRead.ts';
+import { lockOutput } from '../io/outputLock.ts';
 import { writeResultDocument, type ResultDocument } from '../io/resultDocument.ts';
 import { Backend } from '../engine/backendNames.ts';
 import type { EngineInfo } from '../engine/backend.ts';
@@ -79,6 +80,8 @@ export async function runItemCommand<D>(argv: CommandArgs<ItemOptions>, spec: It
   if (typeof saveInterval !== 'number' || !(saveInterval >= 0)) {
     throw new UsageError(`${command}: --save-interval must be a number >= 0, got ${String(argv.saveInterval)}`);
   }
+  // One run per --out: a second one says the output is in use (io/outputLock.ts).
+  const unlock = argv.out === undefined ? () => undefined : lockOutput(command, argv.out);
   const engine = await startEngine(argv);
   const module = (await import(spec.module)) as JobModule<D>;
   const job = await module.openJob(spec.description);
@@ -193,6 +196,7 @@ export async function runItemCommand<D>(argv: CommandArgs<ItemOptions>, spec: It
     show(doc);
   } finally {
     job.dispose();
+    unlock();
   }
 }
 

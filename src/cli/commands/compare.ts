@@ -189,7 +189,6 @@ export async function runCompare(
   title: string,
   extraFiles: readonly string[] = [],
 ): Promise<{ files: string[]; index: string }> {
-  const { writeJsonAtomic } = await import('../../io/atomicWrite.ts');
   const { guardOutput } = await import('../../io/inputPaths.ts');
   const { REPORT_ENTRIES } = await import('./report.ts');
   // Before anything is created under outDir.
@@ -198,6 +197,24 @@ export async function runCompare(
     files: extraFiles,
     data: [settings.data, settings.evalData],
   });
+  // One comparison per --out: a second one says the output is in use (io/outputLock.ts).
+  const unlock = (await import('../../io/outputLock.ts')).lockOutput('compare', outDir);
+  try {
+    return await runCompareLocked(argv, checkpoints, settings, outDir, title, extraFiles);
+  } finally {
+    unlock();
+  }
+}
+
+async function runCompareLocked(
+  argv: GlobalOptions & Pick<AnalysisOptions, 'loss' | 'bn' | 'l2' | 'batchSize'> & { workers?: ItemOptions['workers'] },
+  checkpoints: readonly string[],
+  settings: CompareSettings,
+  outDir: string,
+  title: string,
+  extraFiles: readonly string[],
+): Promise<{ files: string[]; index: string }> {
+  const { writeJsonAtomic } = await import('../../io/atomicWrite.ts');
   const resultsDir = path.join(outDir, 'results');
   fs.mkdirSync(resultsDir, { recursive: true });
   const manifestPath = path.join(outDir, 'compare.json');
