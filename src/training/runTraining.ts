@@ -107,7 +107,7 @@ export interface TrainSummary {
   iterations: number;
   /** Epoch the run resumed after (0 for a fresh run). */
   resumedFrom: number;
-  /** Gradients computed in this session (SAM: two per step). */
+  /** Gradients of the whole run (SAM: two per step), the same whether it ran at once, resumed or was rerun. */
   gradients: number;
   /** Seconds this session spent. */
   seconds: number;
@@ -398,7 +398,9 @@ export async function runTraining(args: RunTrainingArgs): Promise<TrainSummary> 
       epochs: config.epochs,
       iterations: trainer.iteration,
       resumedFrom,
-      gradients: trainer.gradients,
+      // Counted from the run, not the session: a resumed or rerun run costs what an
+      // uninterrupted one does (SAM: two gradients per step).
+      gradients: trainer.iteration * (config.method === Method.sam ? 2 : 1),
       seconds: (performance.now() - started) / 1000,
       solutions,
       snapshots: snapshotPaths,

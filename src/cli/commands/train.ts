@@ -159,6 +159,8 @@ export async function handler(argv: CommandArgs<TrainCliOptions>): Promise<void>
   validateDataForModel(data, layersNetwork(model!));
   if (evalData) validateDataForModel(evalData, layersNetwork(model!));
   const loss = resolveLoss(argv.loss, data, model!);
+  const { checkLossFit, outputActivationOf } = await import('../../analysis/checkLossFit.ts');
+  checkLossFit(argv.loss, loss, data, outputActivationOf(model!));
 
   let epochsDone = 0;
   let stateDir = path.join(outDir, 'state');
