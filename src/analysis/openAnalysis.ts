@@ -8,6 +8,7 @@ import type { CheckpointRef, DataRef, DocumentHeader, ResultCost, ResultDocument
 import { engineRef, makeResultDocument } from '../results/resultDocument.ts';
 import { createModelObjective } from '../objective/modelObjective.ts';
 import { resolveLoss } from '../objective/resolveLoss.ts';
+import { checkLossFit } from './checkLossFit.ts';
 import type { Loss } from '../objective/losses.ts';
 import type { BnMode, Objective } from '../objective/Objective.ts';
 import type { EngineInfo } from '../engine/backend.ts';
@@ -116,6 +117,7 @@ export async function openAnalysisFor(spec: AnalysisSpec, opts: OpenAnalysisOpti
     const data = opts.data ?? (await loadDataset(spec.data, { seed: spec.seed, ...(opts.cwd === undefined ? {} : { cwd: opts.cwd }) }));
     validateDataForModel(data, checkpoint.network);
     const loss = resolveLoss(spec.loss, data, checkpoint.network);
+    checkLossFit(spec.loss, loss, data, checkpoint.network.outputActivation);
     const objective = await createModelObjective(checkpoint.network, data, {
       loss,
       bn: spec.bn,

@@ -14,11 +14,12 @@
  * A value that is not finite (NaN is written as null in JSON) is never close. A measure of
  * the baseline that the result lacks is 'missing', which fails the check unless
  * `allowMissing`; measures only the result has are ignored (the baseline says what is
- * checked). Different schemas are a usage error; so are different checkpoints (by sha256)
+ * checked), and a baseline with no measures at all is an InputError (a check of 0 of 0
+ * measures would pass while guarding nothing). Different schemas are a usage error; so are different checkpoints (by sha256)
  * unless `allowDifferentCheckpoint`. Other differences of setting (data, loss, l2, BN mode,
  * seed, backend) are reported as notes: they explain a drift, they are not one.
  */
-import { UsageError } from '../errors.ts';
+import { InputError, UsageError } from '../errors.ts';
 import type { ResultDocument } from '../results/resultDocument.ts';
 import { extractMeasures, MeasureKind, parseSchema, type Measure } from './measures.ts';
 
@@ -213,12 +214,18 @@ export function compareResults(result: Doc, baseline: Doc, opts: CheckOptions = 
   resultWarnings(result, notes);
 
   const now = new Map(extractMeasures(result).map((m) => [m.name, m]));
-  const rows = extractMeasures(baseline).map((b) => compareOne(b, now.get(b.name), tol));
+  const baseMeasures = extractMeasures(baseline);
+  if (baseMeasures.length === 0) {
+    // 0 of 0 measures would pass while checking nothing: a baseline that guards nothing is an error.
+    throw new InputError(
+      `check: ${nameB} holds no measures (no eigenvalues, trace, losses, ball or volume values), so the check would pass without checking anything; write the baseline from a ${sb.command} result that measured something (sharpness check RESULT --baseline ${nameB} --update)`,
+    );
+  }
+  const rows = baseMeasures.map((b) => compareOne(b, now.get(b.name), tol));
   const counts: Record<Verdict, number> = { ok: 0, drift: 0, missing: 0 };
   for (const r of rows) counts[r.verdict]++;
   const extra = [...now.keys()].filter((k) => !rows.some((r) => r.measure === k));
   if (extra.length > 0) notes.push(`${extra.length} measure${extra.length === 1 ? '' : 's'} of ${nameR} not in ${nameB}, not checked: ${extra.slice(0, 5).join(', ')}${extra.length > 5 ? ', ...' : ''}`);
-  if (rows.length === 0) notes.push(`${nameB} holds no measures: nothing was checked`);
   return {
     ok: counts.drift === 0 && (counts.missing === 0 || opts.allowMissing === true),
     schema: baseline.schema,

@@ -3,9 +3,8 @@
  * and a result object (a command's --out or --json output, or a golden), valid against the
  * schema of its tag.
  */
-import * as fs from 'node:fs/promises';
-import { InputError } from '../errors.ts';
 import type { ResultDocument } from '../results/resultDocument.ts';
+import { MAX_BYTES, readInputTextSync } from '../io/safeRead.ts';
 import { parseJsonText } from '../results/parseJsonText.ts';
 import { validateResultDocument } from '../results/resultDocuments.ts';
 
@@ -19,14 +18,7 @@ export function parseResultDocument(text: string, file: string): ResultDocument 
 
 /** Reads a result document from a file. Throws InputError for a missing, unreadable or malformed file. */
 export async function readResultDocument(file: string): Promise<ResultDocument> {
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new InputError(`check: ${file} does not exist`);
-    if (code === 'EISDIR') throw new InputError(`check: ${file} is a directory, not a result file`);
-    throw new InputError(`check: cannot read ${file} (${code ?? String(e)})`, { cause: e });
-  }
+  // A regular file (a FIFO cannot hang the check), bounded in size; errors name the file.
+  const text = readInputTextSync(file, { what: 'check', maxBytes: MAX_BYTES.resultJson });
   return parseResultDocument(text, file);
 }

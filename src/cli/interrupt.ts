@@ -2,7 +2,16 @@ import { messages } from '../messages.ts';
 import { EXIT_INTERRUPTED } from './handleError.ts';
 
 /**
- * Called on Ctrl-C. Returns a line that says where the partial results are (e.g.
+ * The signals that stop a command the way Ctrl-C does (progress saved, partial results
+ * named) and the exit status of each: 128 + the signal number, as a shell reports a process
+ * killed by it. SIGTERM is what `kill`, Slurm preemption and `docker stop` send, so a
+ * preempted job keeps its work and its scheduler sees 143.
+ */
+export const STOP_SIGNALS = { SIGINT: EXIT_INTERRUPTED, SIGTERM: 143 } as const;
+export type StopSignal = keyof typeof STOP_SIGNALS;
+
+/**
+ * Called on Ctrl-C (or SIGTERM). Returns a line that says where the partial results are (e.g.
  * "partial results: reports/x/landscape.json (120 of 400 points)"), or nothing.
  * Runs synchronously right before the process exits with 130, so it must not start
  * asynchronous work; long commands write partial results as they go.
@@ -12,8 +21,11 @@ export type InterruptCallback = () => string | undefined | void;
 export interface InterruptRegistry {
   /** Registers a callback; returns a function that removes it (call it when the work is done). */
   onInterrupt(callback: InterruptCallback): () => void;
-  /** What SIGINT does: prints "interrupted" and each callback's line, then exits with 130. */
-  interrupt(): void;
+  /**
+   * What SIGINT (and SIGTERM) does: prints "interrupted" and each callback's line, then exits
+   * with 130 (143 for SIGTERM).
+   */
+  interrupt(signal?: StopSignal): void;
 }
 
 export function createInterruptRegistry(io: {
@@ -29,11 +41,12 @@ export function createInterruptRegistry(io: {
         callbacks.delete(callback);
       };
     },
-    interrupt() {
+    interrupt(signal: StopSignal = 'SIGINT') {
+      const status = STOP_SIGNALS[signal];
       // A second Ctrl-C while the callbacks run exits at once.
-      if (interrupting) return io.exit(EXIT_INTERRUPTED);
+      if (interrupting) return io.exit(status);
       interrupting = true;
-      io.write(messages.interrupted());
+      io.write(signal === 'SIGINT' ? messages.interrupted() : `${messages.interrupted()} (${signal})`);
       // Most recent first, like nested cleanups.
       for (const cb of [...callbacks].reverse()) {
         try {
@@ -43,7 +56,7 @@ export function createInterruptRegistry(io: {
           io.write(messages.error(`could not report partial results: ${(e as Error)?.message ?? String(e)}`));
         }
       }
-      io.exit(EXIT_INTERRUPTED);
+      io.exit(status);
     },
   };
 }
@@ -54,11 +67,11 @@ const processRegistry = createInterruptRegistry({
 });
 
 let installed = false;
-/** Installs the process's SIGINT handler (done once, by main). */
+/** Installs the process's SIGINT and SIGTERM handlers (done once, by main). */
 export function installInterruptHandler(): void {
   if (installed) return;
   installed = true;
-  process.on('SIGINT', () => processRegistry.interrupt());
+  for (const signal of Object.keys(STOP_SIGNALS) as StopSignal[]) process.on(signal, () => processRegistry.interrupt(signal));
 }
 
 /**

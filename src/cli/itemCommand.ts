@@ -16,6 +16,8 @@ import { note, printResult, startEngine } from './output.ts';
 import { checkOutPath } from '../analysis/openAnalysis.ts';
 import { keepProgress } from './progressKeeper.ts';
 import { UsageError } from '../errors.ts';
+import { MAX_BYTES, readInputTextSync } from '../io/safeRead.ts';
+import { lockOutput } from '../io/outputLock.ts';
 import { writeResultDocument, type ResultDocument } from '../results/resultDocument.ts';
 import { Backend } from '../engine/backendNames.ts';
 import type { EngineInfo } from '../engine/backend.ts';
@@ -40,14 +42,13 @@ export function progressPathFor(out: string): string {
   return `${out}.partial.json`;
 }
 
-/** A file's text, or null when it does not exist; any other failure is an error naming the file. */
+/**
+ * A file's text, or null when it does not exist; any other failure (a directory, a FIFO, a
+ * file too large, unreadable) is an InputError naming the file. Read like every input
+ * (io/safeRead.ts): a FIFO at --out cannot hang the command.
+ */
 export function readIfExists(file: string, command: string): string | null {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new UsageError(`${command}: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-  }
+  return readInputTextSync(file, { what: command, maxBytes: MAX_BYTES.resultJson, optional: true });
 }
 
 /** The --backend a worker thread starts to get the engine this thread runs. */
@@ -79,6 +80,8 @@ export async function runItemCommand<D>(argv: CommandArgs<ItemOptions>, spec: It
   if (typeof saveInterval !== 'number' || !(saveInterval >= 0)) {
     throw new UsageError(`${command}: --save-interval must be a number >= 0, got ${String(argv.saveInterval)}`);
   }
+  // One run per --out: a second one says the output is in use (io/outputLock.ts).
+  const unlock = argv.out === undefined ? () => undefined : lockOutput(command, argv.out);
   const engine = await startEngine(argv);
   const module = (await import(spec.module)) as JobModule<D>;
   const job = await module.openJob(spec.description);
@@ -193,6 +196,7 @@ export async function runItemCommand<D>(argv: CommandArgs<ItemOptions>, spec: It
     show(doc);
   } finally {
     job.dispose();
+    unlock();
   }
 }
 

@@ -40,7 +40,7 @@ const VERSION: string = (
   JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
 ).version;
 
-const EPILOGUE = `Exit codes: 0 ok, 1 internal error or failed check, 2 usage or input error, 3 engine error, 4 numeric error, 130 interrupted.`;
+const EPILOGUE = `Exit codes: 0 ok, 1 internal error or failed check, 2 usage or input error, 3 engine error, 4 numeric error, 130 interrupted (Ctrl-C), 143 stopped by SIGTERM (progress saved as for Ctrl-C).`;
 
 /** The name of the command in `args`, if any (for "run 'sharpness <command> --help'"). */
 export function commandIn(args: readonly string[]): string | undefined {

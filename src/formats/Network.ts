@@ -43,6 +43,8 @@ export interface Network {
   readonly outputShape: readonly (number | null)[];
   /** Floats per sample in the largest activation (chunk sizing). */
   readonly largestActivation: number;
+  /** The activation ending the network ('softmax', 'sigmoid', 'linear', ...), or null when unknown. */
+  readonly outputActivation: string | null;
   /** The trainable weights' names, in AnalysisNet.vars order. */
   readonly paramNames: readonly string[];
   /** Whether some layer or node normalises with BatchNorm statistics. */

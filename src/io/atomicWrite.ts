@@ -3,6 +3,11 @@
  * Files go to a temporary sibling (same directory, so the same file system), are
  * fsynced, then renamed over the target; directories are built as a sibling
  * temporary directory and renamed into place.
+ *
+ * A process killed mid-write (SIGKILL, a node lost) leaves its temporary sibling behind,
+ * possibly a whole copy of a training state. The names say whose they are
+ * (`.TARGET.tmp-PID-HEX`), so the next write of the same target removes those of processes
+ * that no longer run (see `removeLeftovers`).
  */
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs/promises';
@@ -19,6 +24,57 @@ export interface WriteDirOptions {
 
 function tempName(target: string, tag: string): string {
   return path.join(path.dirname(target), `.${path.basename(target)}.${tag}-${process.pid}-${randomBytes(4).toString('hex')}`);
+}
+
+const TEMP_TAGS = ['tmp', 'int', 'old'] as const;
+
+/** Whether a process with this id runs on this machine (one we may not signal runs too). */
+export function processAlive(pid: number): boolean {
+  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the temporary siblings of `target` (the names tempName makes) left by processes
+ * that no longer run: a write killed midway. Those of running processes (a concurrent
+ * writer) and of this process are kept. Best effort; returns the names removed.
+ */
+export function removeLeftovers(target: string): string[] {
+  return removeLeftoversIn(path.dirname(path.resolve(target)), `.${path.basename(target)}.`);
+}
+
+/**
+ * removeLeftovers for every target in `dir` (names starting with `prefix`, default all of
+ * ours): a training run cleans its run directory when it starts, since the target a killed
+ * write left (a state, a checkpoint) may not be written again by a rerun of a finished run.
+ */
+export function removeLeftoversIn(dir: string, prefix = '.'): string[] {
+  let names: string[];
+  try {
+    names = fsSync.readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const m = prefix === '.' ? /^\..+\.(tmp|int|old)-(\d+)-[0-9a-f]{8}$/.exec(name) : /^(tmp|int|old)-(\d+)-[0-9a-f]{8}$/.exec(name.slice(prefix.length));
+    if (!m || !(TEMP_TAGS as readonly string[]).includes(m[1]!)) continue;
+    const pid = Number(m[2]);
+    if (pid === process.pid || processAlive(pid)) continue;
+    try {
+      fsSync.rmSync(path.join(dir, name), { recursive: true, force: true });
+      removed.push(name);
+    } catch {
+      // not ours to remove after all (permissions): left alone
+    }
+  }
+  return removed;
 }
 
 function reason(e: unknown): string {
@@ -51,6 +107,7 @@ async function syncDir(dir: string): Promise<void> {
 
 /** Writes `data` to `file` atomically: temp file in the same directory + fsync + rename. */
 export async function writeFileAtomic(file: string, data: FileContents): Promise<void> {
+  removeLeftovers(file);
   const tmp = tempName(file, 'tmp');
   try {
     await writeAndSync(tmp, data);
@@ -133,6 +190,7 @@ export async function writeDirAtomic(
     }
   }
   const parent = path.dirname(target);
+  removeLeftovers(target);
   let tmp: string;
   try {
     await fs.mkdir(parent, { recursive: true });

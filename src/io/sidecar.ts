@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { InputError } from '../errors.ts';
 import { SIDECAR_JSON } from './checkpointFiles.ts';
 import { MAX_BYTES, jsonErrorWhere, readInputFileSync } from './safeRead.ts';
+import { MAX_JSON_DEPTH, jsonDepth } from '../results/parseJsonText.ts';
 
 export interface Sidecar {
   /** Training method, e.g. 'sgd', 'sam', 'swa', 'fge'. */
@@ -63,6 +64,9 @@ export function validateSidecar(value: unknown, where: string): Sidecar {
 
 /** Parses the text of a sidecar file. */
 export function parseSidecar(text: string, file: string): Sidecar {
+  if (jsonDepth(text, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) {
+    throw new InputError(`checkpoint: ${file} nests JSON more than ${MAX_JSON_DEPTH} levels deep; fix or remove the sidecar`);
+  }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

@@ -10,7 +10,13 @@ import { tf, tfl } from '../engine/tf.ts';
 import { createRng } from '../engine/rng.ts';
 import { InputError } from '../errors.ts';
 import { unknownLayerClasses } from '../io/layerClasses.ts';
+import { MAX_BYTES, readInputTextSync } from '../io/safeRead.ts';
+import { checkTopologyGraph } from '../io/validateTopology.ts';
+import { parseJsonText } from '../results/parseJsonText.ts';
 import { initWeightsInPlace } from './initWeights.ts';
+
+/** The most weights (elements, 4 GiB of float32) a --model topology may imply; it has no manifest to check against. */
+export const MAX_TOPOLOGY_WEIGHTS = 2 ** 30;
 
 export async function modelFromTopologyFile(file: string, seed: number): Promise<tfl.LayersModel> {
   let target = file;
@@ -19,19 +25,22 @@ export async function modelFromTopologyFile(file: string, seed: number): Promise
   } catch (e) {
     throw new InputError(`model: cannot read --model ${file} (${(e as NodeJS.ErrnoException).code ?? String(e)}); give mlp, cnn, resnet or the path of a model.json`);
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(await fs.readFile(target, 'utf8'));
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new InputError(`model: ${target} ${code ? `cannot be read (${code})` : `is not valid JSON (${(e as Error).message.split('\n')[0]})`}`);
-  }
+  // A regular file (a FIFO cannot hang training), bounded in size, depth-bounded JSON.
+  const json = parseJsonText(readInputTextSync(target, { what: 'model', maxBytes: MAX_BYTES.modelJson }), target, 'model: ');
   const topology = (json as { modelTopology?: unknown }).modelTopology ?? json;
   if (typeof topology !== 'object' || topology === null || !('class_name' in topology)) {
     throw new InputError(`model: ${target} has no model topology (expected a model.json with "modelTopology", or a Keras model config)`);
   }
   const unknown = unknownLayerClasses(topology);
   if (unknown.length > 0) throw new InputError(`model: ${target} uses layer class '${unknown[0]}' which TensorFlow.js does not know`);
+  // Before tfjs builds it: a cycle or a dangling reference would loop forever, and a
+  // topology implying billions of weights would allocate and initialise them all.
+  const implied = checkTopologyGraph(topology, target);
+  if (implied > MAX_TOPOLOGY_WEIGHTS) {
+    throw new InputError(
+      `model: ${target} implies at least ${implied} weights, more than the ${MAX_TOPOLOGY_WEIGHTS} a --model topology may have; check the layer sizes`,
+    );
+  }
   let model: tfl.LayersModel;
   try {
     model = await tfl.models.modelFromJSON({ modelTopology: topology } as unknown as tf.io.ModelJSON);

@@ -3,10 +3,12 @@
  * follows a `train` result to its training log, and reads the sidecar method of each
  * checkpoint still on disk (the default label). Reading only; nothing is recomputed.
  */
-import { access, readFile } from 'node:fs/promises';
+import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError } from '../errors.ts';
 import { readSidecar } from '../io/sidecar.ts';
+import { isWithin, realPathOf } from '../io/inputPaths.ts';
+import { MAX_BYTES, readInputTextSync } from '../io/safeRead.ts';
 import { parseJsonText } from '../results/parseJsonText.ts';
 import { documentKind, tagOf } from '../results/resultDocuments.ts';
 import { validateJson } from '../results/validateJson.ts';
@@ -19,13 +21,9 @@ export interface ReadResults {
 }
 
 /** Parses a JSON file; InputError naming the file when it cannot be read or parsed. */
-export async function readJsonFile(file: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    throw new InputError(`report: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? String(e)})`, { cause: e });
-  }
+export async function readJsonFile(file: string, within?: string): Promise<unknown> {
+  // A regular file (a FIFO cannot hang the report), bounded in size; inside `within` when given.
+  const text = readInputTextSync(file, { what: 'report', maxBytes: MAX_BYTES.resultJson, ...(within === undefined ? {} : { within, withinName: `the directory of the result that names it (${within})` }) });
   return parseJsonText(text, file, 'report: ');
 }
 
@@ -33,24 +31,32 @@ export async function readJsonFile(file: string): Promise<unknown> {
  * Reads `file` and checks it against the schema of its tag when this version knows the tag
  * (results/); classifyDocument names what report cannot draw.
  */
-async function readDocument(file: string): Promise<unknown> {
-  const value = await readJsonFile(file);
+async function readDocument(file: string, within?: string): Promise<unknown> {
+  const value = await readJsonFile(file, within);
   const kind = documentKind(tagOf(value));
   if (kind) validateJson(kind.schema, value, file, 'report: ');
   return value;
 }
 
-/** Where a training log named by a result lies: as recorded, else beside the result file. */
+/**
+ * Where a training log named by a result lies: as recorded when that is inside the result's
+ * directory (a result file is an input: the path it names must not lead us to read any file
+ * on the machine), else beside the result file.
+ */
 async function locateLog(logPath: string, resultFile: string): Promise<string> {
-  for (const candidate of [logPath, path.join(path.dirname(resultFile), path.basename(logPath))]) {
+  const dir = path.dirname(resultFile);
+  const candidates = [logPath, path.join(dir, path.basename(logPath))];
+  for (const candidate of candidates) {
     try {
       await access(candidate);
-      return candidate;
     } catch {
-      // try the next place
+      continue; // try the next place
     }
+    if (isWithin(realPathOf(dir), realPathOf(candidate))) return candidate;
   }
-  throw new InputError(`report: ${resultFile} names the training log ${logPath}, which cannot be read; pass the log itself instead`);
+  throw new InputError(
+    `report: ${resultFile} names the training log ${logPath}, which is not in the result's directory ${dir} (or cannot be read); put the log beside the result or pass the log itself`,
+  );
 }
 
 function schemaOf(value: unknown): string {
@@ -71,7 +77,7 @@ export async function readResultFiles(files: readonly string[]): Promise<ReadRes
       const log = await locateLog(doc.logPath, file);
       if (seen.has(path.resolve(log))) continue;
       seen.add(path.resolve(log));
-      const logValue = await readDocument(log);
+      const logValue = await readDocument(log, path.dirname(file));
       docs.push(classifyDocument({ file: log, value: logValue }));
       sources.push({ file: log, schema: schemaOf(logValue) });
     }

@@ -13,7 +13,8 @@ export const COMPARE_TAG = 'sharpness/compare@1';
 
 export const comparePlanSchema = object(
   { schema: literal(COMPARE_PLAN_TAG), checkpoints: array(string()), settings: record(anyJson()) },
-  { seed: anyJson(), loss: anyJson(), bn: anyJson(), l2: anyJson() },
+  // checkpointSha256: the content hash of each checkpoint (plans of earlier versions lack it).
+  { seed: anyJson(), loss: anyJson(), bn: anyJson(), l2: anyJson(), checkpointSha256: array(string()) },
 );
 
 export const compareSchema = object({ schema: literal(COMPARE_TAG), index: string(), results: string() });

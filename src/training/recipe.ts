@@ -25,6 +25,7 @@
  *   }                                          //   solution (BN in inference mode, Lanczos)
  */
 import { InputError } from '../errors.ts';
+import { parseJsonText } from '../results/parseJsonText.ts';
 import { TRAIN_OPTION_KEYS, resolveTrainConfig, type TrainConfig, type TrainOptions } from './trainConfig.ts';
 
 export const RECIPE_SCHEMA = 'sharpness/recipe@1';
@@ -151,11 +152,6 @@ export function runConfig(recipe: Recipe, run: RecipeRun, seed: number): TrainCo
 
 /** Parses recipe text (JSON). */
 export function parseRecipe(text: string, where: string): Recipe {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (e) {
-    throw new InputError(`recipe ${where}: not valid JSON (${(e as Error).message.split('\n')[0]})`);
-  }
-  return validateRecipe(value, where);
+  // Depth-bounded: a recipe nesting thousands of levels is refused, not walked.
+  return validateRecipe(parseJsonText(text, where, 'recipe '), where);
 }

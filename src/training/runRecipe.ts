@@ -15,12 +15,12 @@ import { BnMode } from '../objective/Objective.ts';
 import { AUTO_BATCH_SIZE, type BatchSize } from '../objective/objectiveDefaults.ts';
 import { loadDataset, type Dataset } from '../io/dataset.ts';
 import { validateDataForModel } from '../io/validateData.ts';
-import { InputError } from '../errors.ts';
 import { resolveLoss } from '../objective/resolveLoss.ts';
 import { Hessian } from '../hessian/Hessian.ts';
 import { buildBuiltinModel, isBuiltinModel } from '../models/builtinModels.ts';
 import { modelFromTopologyFile } from '../models/topologyFile.ts';
 import { VERSION } from '../version.ts';
+import { MAX_BYTES, readInputTextSync } from '../io/safeRead.ts';
 import { parseRecipe, runConfig, type Recipe } from './recipe.ts';
 import { runTraining, type RunEvents, type SolutionResult } from './runTraining.ts';
 import { formatDuration } from './progress.ts';
@@ -74,13 +74,8 @@ export interface RecipeEvents {
 }
 
 export async function loadRecipe(file: string): Promise<Recipe> {
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (e) {
-    throw new InputError(`recipe: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-  }
-  return parseRecipe(text, file);
+  // A regular file (a FIFO cannot hang the run), bounded in size; errors name the file.
+  return parseRecipe(readInputTextSync(file, { what: 'recipe', maxBytes: MAX_BYTES.resultJson }), file);
 }
 
 function scoresOf(s: SolutionResult): SolutionScores {

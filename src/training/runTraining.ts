@@ -21,6 +21,7 @@ import type { Dataset } from '../io/dataset.ts';
 import { type Sidecar } from '../io/checkpoint.ts';
 import { loadLayers as loadCheckpoint } from '../formats/loadCheckpoint.ts';
 import { canonicalJson } from '../io/canonicalJson.ts';
+import { removeLeftoversIn } from '../io/atomicWrite.ts';
 import { sha256Hex } from '../io/sha256.ts';
 import type { Loss } from '../objective/losses.ts';
 import type { LossAndAccuracy } from '../objective/Objective.ts';
@@ -106,7 +107,7 @@ export interface TrainSummary {
   iterations: number;
   /** Epoch the run resumed after (0 for a fresh run). */
   resumedFrom: number;
-  /** Gradients computed in this session (SAM: two per step). */
+  /** Gradients of the whole run (SAM: two per step), the same whether it ran at once, resumed or was rerun. */
   gradients: number;
   /** Seconds this session spent. */
   seconds: number;
@@ -190,6 +191,9 @@ export async function runTraining(args: RunTrainingArgs): Promise<TrainSummary> 
   const parent = args.parent ?? null;
   const createdBy = `sharpness ${VERSION}`;
 
+  // Temporary copies left by a run killed mid-write (a whole state, a checkpoint, the first
+  // log) go first: their names (io/atomicWrite.ts) say they are ours and whose.
+  removeLeftoversIn(outDir);
   const kind = await inspectRunDirectory(outDir);
   if (kind === 'foreign') {
     throw new UsageError(`train: --out ${outDir} exists and is not a training run directory; choose a new or empty directory`);
@@ -394,7 +398,9 @@ export async function runTraining(args: RunTrainingArgs): Promise<TrainSummary> 
       epochs: config.epochs,
       iterations: trainer.iteration,
       resumedFrom,
-      gradients: trainer.gradients,
+      // Counted from the run, not the session: a resumed or rerun run costs what an
+      // uninterrupted one does (SAM: two gradients per step).
+      gradients: trainer.iteration * (config.method === Method.sam ? 2 : 1),
       seconds: (performance.now() - started) / 1000,
       solutions,
       snapshots: snapshotPaths,

@@ -47,7 +47,7 @@ for (const [value, message] of broken) {
   });
 }
 test('invalid JSON is refused naming the file', (t) => {
-  t.throws(() => parseRecipe('{', 'y.json'), { message: /recipe y\.json: not valid JSON/ });
+  t.throws(() => parseRecipe('{', 'y.json'), { message: /recipe y\.json is not valid JSON/ });
 });
 
 test('a tiny recipe runs: every run and seed, solutions scored, lambda_max measured, mean +- std summarised; a rerun resumes', async (t) => {

@@ -40,7 +40,7 @@ export async function handler(argv: CommandArgs<CheckCliOptions>): Promise<void>
   const { CheckFailedError } = await import('../../check/CheckFailedError.ts');
   const { writeJsonAtomic } = await import('../../io/atomicWrite.ts');
   const { printResult } = await import('../output.ts');
-  const { InputError, isSharpnessError } = await import('../../errors.ts');
+  const { InputError, UsageError, isSharpnessError } = await import('../../errors.ts');
   const fs = await import('node:fs/promises');
 
   const opts = {
@@ -69,11 +69,27 @@ export async function handler(argv: CommandArgs<CheckCliOptions>): Promise<void>
       () => false,
     );
     if (exists) {
+      let old = null;
       try {
-        report = compareResults(result, await readResultDocument(argv.baseline), { ...opts, allowDifferentCheckpoint: true });
+        old = await readResultDocument(argv.baseline);
       } catch (e) {
         if (!isSharpnessError(e)) throw e;
-        why = e.message;
+        why = e.message; // a damaged baseline is what --update replaces
+      }
+      // A baseline guards one command's measures: replacing it by another command's result
+      // would silently drop every check it held.
+      if (old !== null && old.command !== result.command) {
+        throw new UsageError(
+          `check: --update would replace ${argv.baseline}, a ${old.command} baseline (${old.schema}), with ${argv.result}, a ${result.command} result (${result.schema}); update a baseline from a result of the same command, or give another --baseline`,
+        );
+      }
+      if (old !== null) {
+        try {
+          report = compareResults(result, old, { ...opts, allowDifferentCheckpoint: true });
+        } catch (e) {
+          if (!isSharpnessError(e)) throw e;
+          why = e.message;
+        }
       }
     }
     await writeJsonAtomic(argv.baseline, result);

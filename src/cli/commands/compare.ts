@@ -78,14 +78,29 @@ export function builder(y: Argv<GlobalOptions>): Argv<GlobalOptions & CompareOpt
 export interface CompareStep {
   name: string;
   file: string;
+  /** The checkpoints (indices) the step measures: when one changes, the step is recomputed. */
+  uses: number[];
   module: () => Promise<CommandFile>;
   args: Record<string, unknown>;
+}
+
+/**
+ * The file-name form of each label: letters, digits, '.', '_' and '-' kept, anything else
+ * '_'. Labels that would share a name (`α` and `β` both give `_`; `A` and `a` on a
+ * case-insensitive file system) all get their position appended (`_-1`, `_-2`), so no
+ * solution's results overwrite another's.
+ */
+export function labelFileNames(labels: readonly string[]): string[] {
+  const safe = labels.map((l) => l.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^\.+/, '_'));
+  const lower = safe.map((n) => n.toLowerCase());
+  return new Set(lower).size === lower.length ? safe : safe.map((n, i) => `${n}-${i + 1}`);
 }
 
 export function compareSteps(checkpoints: readonly string[], s: CompareSettings, resultsDir: string): CompareStep[] {
   const steps: CompareStep[] = [];
   const file = (name: string) => path.join(resultsDir, `${name}.json`);
-  const safe = (label: string) => label.replace(/[^A-Za-z0-9._-]+/g, '_');
+  const names = labelFileNames(s.labels);
+  const safe = (label: string) => names[s.labels.indexOf(label)]!;
   const evaluate = () => import('./evaluate.ts');
   const hessian = () => import('./hessian.ts');
   const ball = () => import('./ball.ts');
@@ -94,10 +109,11 @@ export function compareSteps(checkpoints: readonly string[], s: CompareSettings,
   checkpoints.forEach((ckpt, i) => {
     const L = safe(s.labels[i]!);
     steps.push(
-      { name: `${L} evaluate (train)`, file: file(`${L}.evaluate-train`), module: evaluate, args: { checkpoints: [ckpt], data: s.data, ensemble: false } },
-      { name: `${L} evaluate (eval)`, file: file(`${L}.evaluate-eval`), module: evaluate, args: { checkpoints: [ckpt], data: s.evalData, ensemble: false } },
+      { name: `${L} evaluate (train)`, uses: [i], file: file(`${L}.evaluate-train`), module: evaluate, args: { checkpoints: [ckpt], data: s.data, ensemble: false } },
+      { name: `${L} evaluate (eval)`, uses: [i], file: file(`${L}.evaluate-eval`), module: evaluate, args: { checkpoints: [ckpt], data: s.evalData, ensemble: false } },
       {
         name: `${L} hessian`,
+        uses: [i],
         file: file(`${L}.hessian`),
         module: hessian,
         args: {
@@ -113,12 +129,14 @@ export function compareSteps(checkpoints: readonly string[], s: CompareSettings,
         ] as const
       ).map(([n, norm, adaptive, radius]) => ({
         name: `${L} ${n}`,
+        uses: [i],
         file: file(`${L}.${n}`),
         module: ball,
         args: { checkpoint: ckpt, data: s.data, radius, norm, adaptive, steps: s.ballSteps, restarts: 1, samples: s.ballSamples },
       })),
       {
         name: `${L} volume`,
+        uses: [i],
         file: file(`${L}.volume`),
         module: volume,
         args: {
@@ -128,6 +146,7 @@ export function compareSteps(checkpoints: readonly string[], s: CompareSettings,
       },
       {
         name: `${L} rays`,
+        uses: [i],
         file: file(`${L}.rays`),
         module: landscape,
         args: { checkpoint: ckpt, data: s.data, evalData: s.evalData, rays: s.rays, range: s.rayRange, randomPlane: false },
@@ -139,6 +158,7 @@ export function compareSteps(checkpoints: readonly string[], s: CompareSettings,
     const b = safe(s.labels[i + 1]!);
     steps.push({
       name: `line ${a}-${b}`,
+      uses: [i, i + 1],
       file: file(`line.${a}-${b}`),
       module: landscape,
       args: { checkpoint: checkpoints[i], to: checkpoints[i + 1], data: s.data, evalData: s.evalData, range: s.lineRange, randomPlane: false },
@@ -147,6 +167,7 @@ export function compareSteps(checkpoints: readonly string[], s: CompareSettings,
   if (s.plane && checkpoints.length >= 3) {
     steps.push({
       name: 'plane',
+      uses: [0, 1, 2],
       file: file('plane'),
       module: landscape,
       args: { checkpoint: checkpoints[0], plane: `${checkpoints[1]},${checkpoints[2]}`, data: s.data, evalData: s.evalData, range: 'auto:15', randomPlane: false },
@@ -189,7 +210,6 @@ export async function runCompare(
   title: string,
   extraFiles: readonly string[] = [],
 ): Promise<{ files: string[]; index: string }> {
-  const { writeJsonAtomic } = await import('../../io/atomicWrite.ts');
   const { guardOutput } = await import('../../io/inputPaths.ts');
   const { REPORT_ENTRIES } = await import('./report.ts');
   // Before anything is created under outDir.
@@ -198,20 +218,57 @@ export async function runCompare(
     files: extraFiles,
     data: [settings.data, settings.evalData],
   });
+  // One comparison per --out: a second one says the output is in use (io/outputLock.ts).
+  const unlock = (await import('../../io/outputLock.ts')).lockOutput('compare', outDir);
+  try {
+    return await runCompareLocked(argv, checkpoints, settings, outDir, title, extraFiles);
+  } finally {
+    unlock();
+  }
+}
+
+async function runCompareLocked(
+  argv: GlobalOptions & Pick<AnalysisOptions, 'loss' | 'bn' | 'l2' | 'batchSize'> & { workers?: ItemOptions['workers'] },
+  checkpoints: readonly string[],
+  settings: CompareSettings,
+  outDir: string,
+  title: string,
+  extraFiles: readonly string[],
+): Promise<{ files: string[]; index: string }> {
+  const { writeJsonAtomic } = await import('../../io/atomicWrite.ts');
   const resultsDir = path.join(outDir, 'results');
   fs.mkdirSync(resultsDir, { recursive: true });
+  const { progressPathFor, readIfExists } = await import('../itemCommand.ts');
   const manifestPath = path.join(outDir, 'compare.json');
-  const manifest = { schema: 'sharpness/compare-plan@1', checkpoints: checkpoints.map((c) => path.resolve(c)), settings, seed: argv.seed, loss: argv.loss, bn: argv.bn, l2: argv.l2 };
-  if (fs.existsSync(manifestPath)) {
+  // The plan records each checkpoint's content hash: a path alone would let a rerun reuse
+  // results of a checkpoint that has since been retrained in place.
+  const { checkpointContentSha256 } = await import('../../io/checkpointContentSha256.ts');
+  const checkpointSha256 = checkpoints.map((c) => checkpointContentSha256(c, 'compare'));
+  const settingsPart = { schema: 'sharpness/compare-plan@1', checkpoints: checkpoints.map((c) => path.resolve(c)), settings, seed: argv.seed, loss: argv.loss, bn: argv.bn, l2: argv.l2 };
+  const manifest = { ...settingsPart, checkpointSha256 };
+  const steps = compareSteps(checkpoints, settings, resultsDir);
+  const planText = readIfExists(manifestPath, 'compare');
+  if (planText !== null) {
     const { parseComparePlan } = await import('../../results/compareDocuments.ts');
-    const old = parseComparePlan(fs.readFileSync(manifestPath, 'utf8'), manifestPath);
-    if (JSON.stringify(old) !== JSON.stringify(manifest)) {
+    const { checkpointSha256: oldSha, ...oldSettings } = parseComparePlan(planText, manifestPath);
+    if (JSON.stringify(oldSettings) !== JSON.stringify(settingsPart)) {
       throw new UsageError(`compare: ${outDir} holds a comparison with other settings (${manifestPath}); use another --out or delete it`);
     }
+    // Checkpoints changed since their results were computed (or a plan that recorded no
+    // hashes): their steps are recomputed. Results go before the new plan is written, so
+    // an interruption in between cannot leave stale results under a current plan.
+    const changed = checkpoints.map((_, i) => !Array.isArray(oldSha) || oldSha[i] !== checkpointSha256[i]);
+    for (const step of steps) {
+      if (!step.uses.some((i) => changed[i])) continue;
+      for (const f of [step.file, progressPathFor(step.file)]) fs.rmSync(f, { force: true });
+    }
+    changed.forEach((c, i) => {
+      if (c) note(argv, `compare: ${checkpoints[i]} changed since its results were computed (sha256 ${Array.isArray(oldSha) ? String(oldSha[i]).slice(0, 12) : 'not recorded'} then, ${checkpointSha256[i]!.slice(0, 12)} now); recomputing its steps`);
+    });
+    if (changed.some((c) => c)) await writeJsonAtomic(manifestPath, manifest);
   } else {
     await writeJsonAtomic(manifestPath, manifest);
   }
-  const steps = compareSteps(checkpoints, settings, resultsDir);
   let current = '';
   const release = onInterrupt(() => `compare: stopped during '${current}'; finished results are in ${resultsDir}; rerun the same command to continue`);
   try {

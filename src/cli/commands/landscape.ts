@@ -99,6 +99,8 @@ export async function handler(argv: CommandArgs<LandscapeCliOptions>): Promise<v
   if (typeof argv.saveInterval !== 'number' || !(argv.saveInterval >= 0)) {
     throw new UsageError(`landscape: --save-interval must be a number >= 0, got ${String(argv.saveInterval)}`);
   }
+  // One run per --out: a second one says the output is in use (io/outputLock.ts).
+  const unlock = argv.out === undefined ? () => undefined : (await import('../../io/outputLock.ts')).lockOutput('landscape', argv.out);
 
   const { startEngine } = await import('../output.ts');
   const { checkOutPath, checkpointRef, dataRef } = await import('../../analysis/openAnalysis.ts');
@@ -243,6 +245,7 @@ export async function handler(argv: CommandArgs<LandscapeCliOptions>): Promise<v
       printResult(argv, result, () => summary(result));
     } finally {
       opened.dispose();
+      unlock();
     }
   }
 }

@@ -57,6 +57,8 @@ export async function handler(argv: CommandArgs<ReportCliOptions>): Promise<void
   if (argv.out === undefined) throw new UsageError('report: --out DIR is required (the directory the report is written to)');
   const labels = parseLabels(argv.labels);
   checkOutDir(argv.out, files);
+  // One report per --out: a second one says the output is in use (io/outputLock.ts).
+  (await import('../../io/outputLock.ts')).lockOutput('report', argv.out);
   const { buildReportFromFiles, writeReport } = await import('../../report/writeReport.ts');
   const content = await buildReportFromFiles(files, { labels, ...(argv.title !== undefined ? { title: argv.title } : {}) });
   checkOutDir(argv.out, content.sources.map((s) => s.file));

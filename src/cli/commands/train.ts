@@ -113,6 +113,9 @@ export async function handler(argv: CommandArgs<TrainCliOptions>): Promise<void>
     files: [argv.model !== undefined && !isBuiltin(argv.model) ? argv.model : undefined],
     data: [argv.data, argv.evalData],
   });
+  // One run per --out: a second one says the run is in use instead of racing it on the
+  // same state directory (io/outputLock.ts); released on exit, Ctrl-C and SIGTERM too.
+  const unlock = (await import('../../io/outputLock.ts')).lockOutput('train', outDir);
   const engine = await startEngine(argv);
   const { loadDataset } = await import('../../io/dataset.ts');
   const { loadCheckpoint } = await import('../../formats/loadCheckpoint.ts');
@@ -162,6 +165,9 @@ export async function handler(argv: CommandArgs<TrainCliOptions>): Promise<void>
   validateDataForModel(data, layersNetwork(model!));
   if (evalData) validateDataForModel(evalData, layersNetwork(model!));
   const loss = resolveLoss(argv.loss, data, model!);
+  const { checkLossFit } = await import('../../analysis/checkLossFit.ts');
+  const { outputActivationOf } = await import('../../formats/layers/layersNetwork.ts');
+  checkLossFit(argv.loss, loss, data, outputActivationOf(model!));
 
   let epochsDone = 0;
   let stateDir = path.join(outDir, 'state');
@@ -237,6 +243,7 @@ export async function handler(argv: CommandArgs<TrainCliOptions>): Promise<void>
     cost: { seconds, lossEvaluations: 0, gradients: summary.gradients, hvps: 0 },
   });
   await writeResultDocument(path.join(outDir, 'result.json'), doc);
+  unlock();
   model!.dispose();
   printResult(argv, doc, () => {
     const lines = [

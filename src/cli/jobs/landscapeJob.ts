@@ -10,6 +10,7 @@ import { type Checkpoint } from '../../formats/Checkpoint.ts';
 import { loadDataset, type Dataset } from '../../io/dataset.ts';
 import { validateDataForModel } from '../../io/validateData.ts';
 import { resolveLoss } from '../../objective/resolveLoss.ts';
+import { checkLossFit } from '../../analysis/checkLossFit.ts';
 import type { Loss } from '../../objective/losses.ts';
 import { createLandscape, type Landscape } from '../../landscape/createLandscape.ts';
 import { pickValues } from '../../landscape/assembleLandscape.ts';
@@ -51,6 +52,7 @@ export async function openLandscape(spec: LandscapeSpec, beforeData?: (checkpoin
     const evalData = spec.evalData !== undefined ? await loadDataset(spec.evalData, { seed: spec.seed }) : null;
     if (evalData) validateDataForModel(evalData, checkpoints[0]!.network);
     const loss = resolveLoss(spec.loss, data, model);
+    checkLossFit(spec.loss, loss, data, model.outputActivation);
     if (evalData) resolveLoss(loss, evalData, model);
     const labels = uniqueLabels(
       checkpoints.map((c) => c.dir),

@@ -1,7 +1,7 @@
 import type { tf, tfl, Tensor } from '../../engine/tf.ts';
 import { InputError } from '../../errors.ts';
 import { CheckpointFormat, type AnalysisNet, type Fold, type Network } from '../Network.ts';
-import { buildAnalysisModel } from './analysisModel.ts';
+import { buildAnalysisModel, outputLayer, topologyOf } from './analysisModel.ts';
 
 /** Floats per sample in the model's largest layer output (or its input). */
 export function largestActivation(model: tfl.LayersModel): number {
@@ -28,6 +28,18 @@ export function hasBatchNorm(model: tfl.LayersModel): boolean {
   );
 }
 
+/** The activation of a layers model's output ('softmax' for a Softmax layer), or null when unknown. */
+export function outputActivationOf(model: tfl.LayersModel): string | null {
+  try {
+    const layer = outputLayer(topologyOf(model));
+    if (layer.class_name === 'Softmax') return 'softmax';
+    const a = layer.config['activation'];
+    return typeof a === 'string' ? a : null;
+  } catch {
+    return null;
+  }
+}
+
 const networks = new WeakMap<tfl.LayersModel, Network>();
 
 /** A TensorFlow.js layers model seen as a Network (the model itself is never changed). */
@@ -46,6 +58,9 @@ export function layersNetwork(model: tfl.LayersModel): Network {
     outputShape: (model.outputs[0]!.shape as (number | null)[]).slice(1),
     get largestActivation() {
       return largestActivation(model);
+    },
+    get outputActivation() {
+      return outputActivationOf(model);
     },
     get paramNames() {
       return model.trainableWeights.map((w) => w.originalName);

@@ -17,6 +17,7 @@ export function onnxNetwork(m: OnnxModel): Network {
     inputShape: m.inputShape.slice(1),
     outputShape: m.outputShape.slice(1),
     largestActivation: m.largestActivationPerSample,
+    outputActivation: m.finalActivation === 'logsoftmax' ? 'softmax' : m.finalActivation,
     paramNames: m.params.map((p) => p.name),
     hasBatchNorm: m.state.length > 0,
     weights: () => ({
