@@ -3,7 +3,6 @@
  * the path holds (io/checkpointFormatOf), each format's loader validates everything
  * before building, and the result is a Checkpoint with its Network.
  */
-import { UsageError } from '../errors.ts';
 import { checkpointFormatOf } from '../io/checkpointFormatOf.ts';
 import { loadLayersCheckpoint } from '../io/checkpoint.ts';
 import type { Checkpoint, LayersCheckpoint } from './Checkpoint.ts';
@@ -12,7 +11,8 @@ import { layersNetwork } from './layers/layersNetwork.ts';
 
 export async function loadCheckpoint(pathArg: string): Promise<Checkpoint> {
   if (checkpointFormatOf(pathArg) === CheckpointFormat.onnx) {
-    throw new UsageError(`checkpoint: ${pathArg} is an ONNX model, which this version cannot read yet`);
+    const { loadOnnxCheckpoint } = await import('./onnx/onnxCheckpoint.ts');
+    return loadOnnxCheckpoint(pathArg);
   }
   return loadLayers(pathArg);
 }

@@ -258,6 +258,11 @@ function isEigenSummary(x: unknown): x is EigenSummary {
     sameLength(x['residuals']) &&
     isFiniteArray(x['ritzResiduals']) &&
     sameLength(x['ritzResiduals']) &&
+    isFiniteArray(x['errorBounds']) &&
+    sameLength(x['errorBounds']) &&
+    Array.isArray(x['gaps']) &&
+    sameLength(x['gaps']) &&
+    (x['gaps'] as unknown[]).every((g) => g === null || isFinite(g)) &&
     isBoolArray(x['convergedEach']) &&
     sameLength(x['convergedEach']) &&
     typeof x['converged'] === 'boolean' &&

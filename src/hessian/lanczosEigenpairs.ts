@@ -3,7 +3,12 @@
  *
  * The Krylov space grows one HVP at a time until the k wanted Ritz pairs pass
  * ||H y - theta y|| <= tol |theta|, the residual read off T for free (|beta_m s_m|) and
- * confirmed at the end by one explicit HVP per pair (both are reported).
+ * confirmed at the end by one explicit HVP per pair (both are reported). Each eigenvalue
+ * also gets an error bound (eigenvalueErrorBound: the residual, or residual^2 / gap where the
+ * gap is known, plus float32 rounding), and it has converged when that bound is at most
+ * tol |lambda|: --tol bounds the relative error of the eigenvalue. (The explicit float32
+ * residual stalls near 1e-6 ||H||; the eigenvalue's error, about residual^2 / gap, is far
+ * smaller, so a residual test would call accurate eigenvalues unconverged.)
  *
  * A single Krylov space holds one vector per distinct eigenvalue that its start vector
  * sees, so a repeated eigenvalue shows up once. With `verify` (default for k > 1) a new
@@ -44,10 +49,37 @@ export interface LanczosEigenOptions {
   eigenvectors?: boolean;
 }
 
+/**
+ * The error bound of a Ritz value theta with residual r = ||H y - theta y|| (y a unit vector,
+ * H symmetric): some eigenvalue lies within r of theta (the residual bound), and within
+ * r^2 / gap when the rest of the spectrum is at least `gap` away from theta (Kato-Temple).
+ * The gap is estimated from the neighbouring Ritz values, each less its own residual (null:
+ * unknown). Plus the float32 rounding of the products themselves, ROUNDING * scale (scale: the
+ * largest |Ritz value| seen, a lower estimate of ||H||), which no number of steps removes.
+ */
+export function eigenvalueErrorBound(residual: number, gap: number | null, scale: number): number {
+  const kato = gap !== null && gap > 0 ? (residual * residual) / gap : Infinity;
+  return Math.min(residual, kato) + ROUNDING * scale;
+}
+
+/** Relative rounding of a float32 Hessian-vector product, as an eigenvalue error (a few units of float32's 2^-24). */
+export const ROUNDING = 4 * 2 ** -24;
+
+/** The gap of Ritz value `value` to the others (each less its residual), or null when none is apart from it. */
+function gapOf(value: number, others: readonly { value: number; residual: number }[]): number | null {
+  let gap = Infinity;
+  for (const o of others) gap = Math.min(gap, Math.abs(o.value - value) - o.residual);
+  return Number.isFinite(gap) && gap > 0 ? gap : null;
+}
+
 interface Pair {
   value: number;
   ritzResidual: number;
   residual: number;
+  /** Distance to the rest of the spectrum as seen by the run (see gapOf). */
+  gap: number | null;
+  /** Largest |Ritz value| of its run. */
+  scale: number;
   /** Cheap residual passed (or the space was exhausted). */
   cheapOk: boolean;
   vector: tf.Tensor1D;
@@ -124,13 +156,16 @@ export function lanczosEigenpairs(op: HvpOperator, opts: LanczosEigenOptions = {
         // pairs (all are exact when its space became invariant) in order from the extreme.
         const count = first ? Math.min(want, m) : m;
         const picked: Pair[] = [];
+        const ritzAll = r.values.map((value, j) => ({ value, residual: ritzResidual(run, r.vectors[j]!) }));
+        const scale = Math.max(0, ...r.values.map(Math.abs), ...found.map((p) => Math.abs(p.value)));
         for (let i = 0; i < count; i++) {
           const idx = sign > 0 ? i : m - 1 - i;
           const value = r.values[idx]!;
-          const rr = ritzResidual(run, r.vectors[idx]!);
+          const rr = ritzAll[idx]!.residual;
           const cheapOk = exact || passes(value, rr);
           if (!first && !cheapOk) continue;
-          picked.push({ value, ritzResidual: rr, residual: NaN, cheapOk, vector: run.basis.combine(r.vectors[idx]!) });
+          const others = [...ritzAll.filter((_, j) => j !== idx), ...found.map((p) => ({ value: p.value, residual: p.ritzResidual }))];
+          picked.push({ value, ritzResidual: rr, residual: NaN, gap: gapOf(value, others), scale, cheapOk, vector: run.basis.combine(r.vectors[idx]!) });
         }
         if (first) {
           for (const p of picked) {
@@ -178,13 +213,24 @@ export function lanczosEigenpairs(op: HvpOperator, opts: LanczosEigenOptions = {
     }
     chosen.sort((a, b) => sign * (b.value - a.value));
     for (const p of chosen) p.residual = confirm(p.value, p.vector);
-    const convergedEach = chosen.map((p) => p.cheapOk && passes(p.value, p.residual));
+    // The gap to the other eigenvalues found, too (a later run may have found a closer one).
+    for (const p of chosen) {
+      const others = [...found, ...unconverged].filter((o) => o !== p).map((o) => ({ value: o.value, residual: Number.isNaN(o.residual) ? o.ritzResidual : o.residual }));
+      const g = gapOf(p.value, others);
+      if (g !== null) p.gap = p.gap === null ? g : Math.min(p.gap, g);
+    }
+    const scale = Math.max(0, ...chosen.map((p) => p.scale));
+    const errorBounds = chosen.map((p) => eigenvalueErrorBound(p.residual, p.gap, scale));
+    // Converged: the eigenvalue is as accurate as asked (error bound <= tol |lambda|).
+    const convergedEach = chosen.map((p, i) => errorBounds[i]! <= tol * Math.abs(p.value));
     const result: EigenResult = {
       solver: Solver.lanczos,
       which,
       eigenvalues: chosen.map((p) => p.value),
       residuals: chosen.map((p) => p.residual),
       ritzResiduals: chosen.map((p) => p.ritzResidual),
+      errorBounds,
+      gaps: chosen.map((p) => p.gap),
       convergedEach,
       converged: chosen.length === k && convergedEach.every(Boolean) && verified,
       iterations: steps,

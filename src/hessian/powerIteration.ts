@@ -14,6 +14,7 @@ import { createRng, normalArray } from '../engine/rng.ts';
 import { UsageError } from '../errors.ts';
 import { applyFlat, toBlocks, type HvpOperator } from './HvpOperator.ts';
 import { OrthonormalBasis, dotFlat, normFlat, normalised } from './OrthonormalBasis.ts';
+import { eigenvalueErrorBound } from './lanczosEigenpairs.ts';
 import { Solver, Which, type EigenResult } from './types.ts';
 import { integerAtLeast, positiveNumber, seedOf, topKOf } from './validate.ts';
 
@@ -112,6 +113,9 @@ export function powerIteration(op: HvpOperator, opts: PowerIterationOptions = {}
       eigenvalues: order.map((i) => eigenvalues[i]!),
       residuals: order.map((i) => residuals[i]!),
       ritzResiduals: order.map((i) => residuals[i]!),
+      // the residual bound (an eigenvalue lies within it) plus float32 rounding; no gap is known
+      errorBounds: order.map((i) => eigenvalueErrorBound(residuals[i]!, null, Math.max(0, ...eigenvalues.map(Math.abs)))),
+      gaps: order.map(() => null),
       convergedEach: order.map((i) => convergedEach[i]!),
       converged: convergedEach.every(Boolean),
       iterations,

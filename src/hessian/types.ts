@@ -53,7 +53,15 @@ export interface EigenResult {
   residuals: number[];
   /** The residuals the solver stopped on: Lanczos |beta_m s_m| (no HVP), power iteration the same as `residuals`. */
   ritzResiduals: number[];
-  /** Per eigenvalue: Lanczos residual <= tol |lambda|; power iteration PyHessian's relative-change test. */
+  /**
+   * Per eigenvalue, a bound on |lambda - true eigenvalue|: Lanczos min(residual, residual^2 /
+   * gap) plus float32 rounding (see lanczosEigenpairs.ts); power iteration the residual plus
+   * rounding.
+   */
+  errorBounds: number[];
+  /** Lanczos: the estimated distance of each eigenvalue to the rest of the spectrum (null: unknown); power: null. */
+  gaps: (number | null)[];
+  /** Per eigenvalue: Lanczos errorBound <= tol |lambda|; power iteration PyHessian's relative-change test. */
   convergedEach: boolean[];
   /** Every eigenvalue converged (and, for Lanczos with verify, no eigenvalue was missed). */
   converged: boolean;

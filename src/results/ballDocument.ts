@@ -34,6 +34,18 @@ export const ballPointSchema = object({
   restarts: written(integer(0)),
   /** Which start found maxLoss: 0 the SAM start, i >= 1 random restart i, null the centre (nothing beat baseLoss). */
   bestRestart: written(nullable(integer(0))),
+  /** The best loss of each start's ascent, in start order (null: no finite loss). */
+  startLosses: written(array(nullable(float()))),
+  /** max - min of startLosses (finite ones); null with fewer than two. */
+  spread: written(nullable(float())),
+  /** The best start's loss minus the second best's; null with fewer than two. */
+  runnerUpGap: written(nullable(float())),
+  /** Vertices of the set evaluated (box-shaped sets with at most 12 movable coordinates; else 0). */
+  verticesEvaluated: written(integer(0)),
+  /** Every vertex was evaluated: maxLoss is the exact maximum for a convex loss. */
+  allVertices: written(boolean()),
+  /** allVertices, or the best two starts agree within convergenceMargin of the sharpness. */
+  converged: written(boolean()),
 });
 export type BallPoint = Infer<typeof ballPointSchema>;
 
@@ -45,6 +57,8 @@ export const ballResultSchema = object({
   steps: integer(0),
   restarts: integer(0),
   samples: integer(0),
+  /** The relative margin of BallPoint.converged. */
+  convergenceMargin: written(number()),
   points: array(ballPointSchema),
   seed: written(number()),
   /** Everything spent by this call, the base loss and gradient at w included. */

@@ -17,6 +17,10 @@ export const eigenJsonSchema = object(
     residuals: array(float()),
     ritzResiduals: written(array(float())),
     convergedEach: written(array(boolean())),
+    /** A bound on each eigenvalue's error: min(residual, residual^2 / gap) plus float32 rounding. */
+    errorBounds: written(array(float())),
+    /** The estimated gap to the nearest other eigenvalue (null where unknown). */
+    gaps: written(array(nullable(float()))),
     converged: boolean(),
     iterations: written(integer(0)),
     hvps: written(integer(0)),

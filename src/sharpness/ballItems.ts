@@ -10,7 +10,7 @@
  *   process by createBallContext; an item's record is JSON-safe;
  * - assembleBall turns the records back into the BallResult.
  */
-import type { Tensor } from '../engine/tf.ts';
+import { tf, type Tensor } from '../engine/tf.ts';
 import * as pv from '../engine/paramVector.ts';
 import type { ParamVector } from '../engine/paramVector.ts';
 import { createRng } from '../engine/rng.ts';
@@ -27,6 +27,7 @@ import {
   toScaledGradient,
   type PerturbationSet,
 } from './perturbationSet.ts';
+import { ascendBox, bestVertexOfPart, enumeratedVertexCount, FLIP_MAX_DIMENSION } from './boxAscent.ts';
 import { meanAndStderr } from './summaries.ts';
 import { validateBallOptions, type BallOptions, type ValidatedBallOptions } from './validateBallOptions.ts';
 
@@ -92,6 +93,12 @@ export interface BallStartRecord {
   gradients: number;
   /** Loss evaluations (one per step tried). */
   lossEvaluations: number;
+  /** The best loss of the ascent alone (loss also counts the vertices this start enumerated); null when not finite. */
+  ascentLoss: number | null;
+  /** Vertices of the set this start evaluated (box-shaped sets with few coordinates; else 0). */
+  vertices: number;
+  /** How many vertices the starts of this radius enumerate together (2^k, or 0 when they do not). */
+  vertexTotal: number;
 }
 
 /** A batch of random points of one radius's set. */
@@ -231,6 +238,12 @@ function ascend(
   return { loss: cur.value, z };
 }
 
+/** 1 where a coordinate of z moves e, 0 where its scale is 0; null when all move. */
+function movableCoordinates(set: PerturbationSet): Float32Array | null {
+  if (!set.scale) return null;
+  return pv.flatten(set.scale).map((t) => (t === 0 ? 0 : 1));
+}
+
 /** Computes item i (see ballPlan) with the context of this objective and options. */
 export function ballItem(objective: Objective, context: BallContext, options: BallOptions, i: number): BallRecord {
   const plan = ballPlan(options);
@@ -274,11 +287,47 @@ export function ballItem(objective: Objective, context: BallContext, options: Ba
     }
   };
   const counters: Counters = { iterations: 0, gradients: 0, lossEvaluations: 0 };
-  const z0 =
-    item.start === 0 && context.samDirection
-      ? pv.scale(r, context.samDirection)
-      : randomBasePoint(set.base, r, set.shapes, createRng(o.seed).fork(1).fork(item.start));
-  const s = ascend(evalAt, lossAt, set, r, z0, o.steps, counters);
+  let z0: Tensor[];
+  if (item.start === 0 && context.samDirection) z0 = pv.scale(r, context.samDirection);
+  else {
+    const random = randomBasePoint(set.base, r, set.shapes, createRng(o.seed).fork(1).fork(item.start));
+    // On a box-shaped set the random starts are vertices (the sign of a uniform point): a
+    // convex loss has its maximum at one.
+    z0 = set.base === 'linf' ? tf.tidy(() => random.map((t) => tf.mul(r, tf.sign(t)))) : random;
+    if (z0 !== random) pv.dispose(random);
+  }
+  // Which coordinates move (read back only for sets small enough for flips and vertices).
+  const movable = set.base === 'linf' && set.dimension <= FLIP_MAX_DIMENSION ? movableCoordinates(set) : null;
+  const s =
+    set.base === 'linf'
+      ? ascendBox(
+          (z) => {
+            const { value, grad } = evalAt(z);
+            const gz = toScaledGradient(set, grad);
+            pv.dispose(grad);
+            return { value, gz };
+          },
+          lossAt,
+          r,
+          z0,
+          o.steps,
+          counters,
+          movable,
+        )
+      : ascend(evalAt, lossAt, set, r, z0, o.steps, counters);
+  const ascentLoss = Number.isFinite(s.loss) ? s.loss : null;
+  // Box-shaped sets with few coordinates: this start's share of the vertices.
+  const vertexTotal = set.base === 'linf' && o.steps > 0 ? enumeratedVertexCount(set.dimension, movable) : 0;
+  let vertices = 0;
+  if (vertexTotal > 0) {
+    const v = bestVertexOfPart(lossAt, r, set.shapes, movable, item.start, o.restarts + 1, counters);
+    vertices = v.count;
+    if (v.z && v.loss > s.loss) {
+      pv.dispose(s.z ?? undefined);
+      s.z = v.z;
+      s.loss = v.loss;
+    } else pv.dispose(v.z ?? undefined);
+  }
   let loss: number | null = null;
   let perturbationNorm = 0;
   let perturbationSetNorm = 0;
@@ -302,6 +351,9 @@ export function ballItem(objective: Objective, context: BallContext, options: Ba
     perturbationNorm,
     perturbationSetNorm,
     ...counters,
+    ascentLoss,
+    vertices,
+    vertexTotal,
   };
 }
 
@@ -336,9 +388,10 @@ export function checkBallRecord(value: unknown, i: number, where: string): BallR
     for (const k of ['perturbationNorm', 'perturbationSetNorm'] as const) {
       if (!isFiniteNumber(value[k]) || (value[k] as number) < 0) bad(`${k} must be a finite number >= 0`);
     }
-    for (const k of ['iterations', 'gradients', 'lossEvaluations'] as const) if (!isCount(value[k])) bad(`${k} must be an integer >= 0`);
-    const { kind, radiusIndex, start, baseLoss, loss, perturbationNorm, perturbationSetNorm, iterations, gradients, lossEvaluations } = value;
-    return { kind, radiusIndex, start, baseLoss, loss, perturbationNorm, perturbationSetNorm, iterations, gradients, lossEvaluations } as BallStartRecord;
+    for (const k of ['iterations', 'gradients', 'lossEvaluations', 'vertices', 'vertexTotal'] as const) if (!isCount(value[k])) bad(`${k} must be an integer >= 0`);
+    if (value.ascentLoss !== null && !isFiniteNumber(value.ascentLoss)) bad('ascentLoss must be a finite number or null');
+    const { kind, radiusIndex, start, baseLoss, loss, perturbationNorm, perturbationSetNorm, iterations, gradients, lossEvaluations, ascentLoss, vertices, vertexTotal } = value;
+    return { kind, radiusIndex, start, baseLoss, loss, perturbationNorm, perturbationSetNorm, iterations, gradients, lossEvaluations, ascentLoss, vertices, vertexTotal } as BallStartRecord;
   }
   if (value.kind === 'samples') {
     if (!isCount(value.first)) bad('first must be an integer >= 0');
@@ -350,6 +403,25 @@ export function checkBallRecord(value: unknown, i: number, where: string): BallR
 }
 
 // ---- assembling -------------------------------------------------------------------------
+
+/**
+ * The best two starts agree when their losses differ by at most this fraction of the
+ * sharpness (maxLoss - baseLoss), or by at most 1e-6 (1 + |baseLoss|) (float32 noise).
+ */
+export const CONVERGENCE_MARGIN = 0.01;
+
+/**
+ * The spread of the starts' ascent losses (max - min over the finite ones), the gap between
+ * the best two, and whether they agree within CONVERGENCE_MARGIN (null values and false with
+ * fewer than two finite starts).
+ */
+export function startAgreement(startLosses: readonly (number | null)[], baseLoss: number, sharpness: number): { spread: number | null; gap: number | null; agree: boolean } {
+  const finite = startLosses.filter((l): l is number => l !== null).sort((a, b) => b - a);
+  if (finite.length < 2) return { spread: null, gap: null, agree: false };
+  const gap = finite[0]! - finite[1]!;
+  const margin = Math.max(CONVERGENCE_MARGIN * Math.max(sharpness, 0), 1e-6 * (1 + Math.abs(baseLoss)));
+  return { spread: finite[0]! - finite[finite.length - 1]!, gap, agree: gap <= margin };
+}
 
 /**
  * Pure: the BallResult from the loss at w and every item's record, in item order. The
@@ -386,11 +458,17 @@ export function assembleBall(options: BallOptions, baseLoss: number, records: re
     let gradients = 0;
     let lossEvaluations = 0;
     const losses: number[] = [];
+    const startLosses: (number | null)[] = [];
+    let vertices = 0;
+    let vertexTotal = 0;
     for (const rec of mine) {
       if (rec.kind === 'samples') {
         losses.push(...rec.losses);
         continue;
       }
+      startLosses.push(rec.ascentLoss);
+      vertices += rec.vertices;
+      vertexTotal = rec.vertexTotal;
       iterations += rec.iterations;
       gradients += rec.gradients;
       lossEvaluations += rec.lossEvaluations;
@@ -403,6 +481,8 @@ export function assembleBall(options: BallOptions, baseLoss: number, records: re
     }
     const avg = meanAndStderr(losses);
     const sharpness = maxLoss - baseLoss;
+    const agreement = startAgreement(startLosses, baseLoss, sharpness);
+    const exhaustive = vertexTotal > 0 && vertices === vertexTotal;
     return {
       radius: r,
       maxLoss,
@@ -418,6 +498,12 @@ export function assembleBall(options: BallOptions, baseLoss: number, records: re
       lossEvaluations: lossEvaluations + o.samples,
       restarts: o.restarts,
       bestRestart,
+      startLosses,
+      spread: agreement.spread,
+      runnerUpGap: agreement.gap,
+      verticesEvaluated: vertices,
+      allVertices: exhaustive,
+      converged: exhaustive || agreement.agree,
     };
   });
   return {
@@ -428,6 +514,7 @@ export function assembleBall(options: BallOptions, baseLoss: number, records: re
     steps: o.steps,
     restarts: o.restarts,
     samples: o.samples,
+    convergenceMargin: CONVERGENCE_MARGIN,
     points,
     seed: o.seed,
     cost: {

@@ -24,7 +24,13 @@ export function formatBallResult(r: BallResult): string {
     String(p.gradients),
   ]);
   const body = table(['radius', 'max loss', 'sharpness', 'keskar', 'average loss', '||e||', 'gradients'], rows);
-  return `${head}\n${body}\ncost: ${r.cost.gradients} gradients, ${r.cost.lossEvaluations} loss evaluations`;
+  const notes = r.points.flatMap((p) => {
+    if (p.allVertices) return [`radius ${num(p.radius)}: every vertex of the set evaluated (${p.verticesEvaluated}); exact for a convex loss`];
+    if (p.converged) return [];
+    const why = p.runnerUpGap === null ? 'fewer than two starts reached a finite loss' : `the best two starts differ by ${num(p.runnerUpGap)} (more than ${100 * r.convergenceMargin}% of the sharpness)`;
+    return [`radius ${num(p.radius)}: not converged: ${why}; raise --restarts or --steps`];
+  });
+  return [head, body, ...notes, `cost: ${r.cost.gradients} gradients, ${r.cost.lossEvaluations} loss evaluations`].join('\n');
 }
 
 export function formatVolumeResult(r: VolumeResult): string {

@@ -14,8 +14,12 @@
  * so each cycle of c iterations falls linearly from just below a1 to exactly a2 at its last
  * iteration (j = c, 2c, ...: the LR minima, where SWA averages and FGE takes snapshots);
  * c = 1 gives the constant LR a2.
+ *
+ * A base schedule may also be a formula in the iteration, the epoch and the fraction of the
+ * horizon (see lrFormula.ts).
  */
 import { UsageError } from '../errors.ts';
+import type { LrFormula } from './lrFormula.ts';
 
 export const Schedule = {
   constant: 'constant',
@@ -29,8 +33,16 @@ export function isSchedule(x: unknown): x is Schedule {
   return typeof x === 'string' && (SCHEDULES as readonly string[]).includes(x);
 }
 
+/** The base schedule is a formula (BaseScheduleSpec.formula). */
+export const FORMULA = 'formula';
+export type BaseSchedule = Schedule | typeof FORMULA;
+
 export interface BaseScheduleSpec {
-  schedule: Schedule;
+  schedule: BaseSchedule;
+  /** schedule 'formula': the compiled formula. */
+  formula?: LrFormula;
+  /** Iterations per epoch (the formula's `iters` and `epoch`); default 1. */
+  perEpoch?: number;
   /** The initial learning rate (a1). */
   lr: number;
   /** Where cosine and linear end (at i = total). */
@@ -65,6 +77,11 @@ export function baseLr(spec: BaseScheduleSpec, i: number): number {
       return final + ((lr - final) * (1 + Math.cos((Math.PI * (i - 1)) / total))) / 2;
     case Schedule.linear:
       return total === 1 ? lr : lr + ((final - lr) * (i - 1)) / (total - 1);
+    case FORMULA: {
+      if (!spec.formula) throw new UsageError("baseLr: schedule 'formula' needs the compiled formula");
+      const iters = spec.perEpoch ?? 1;
+      return spec.formula.at({ i, epoch: Math.ceil(i / iters), frac: (i - 1) / total, total, iters, lr });
+    }
   }
 }
 

@@ -5,7 +5,8 @@
  */
 import { UsageError } from '../errors.ts';
 import { parseP } from './samPerturbation.ts';
-import { SCHEDULES, Schedule, isSchedule, type LrPlan } from './schedules.ts';
+import { compileLrFormula, FORMULA_VARIABLES, looksLikeFormula, type LrFormula } from './lrFormula.ts';
+import { FORMULA, SCHEDULES, Schedule, baseLr, isSchedule, type BaseSchedule, type LrPlan } from './schedules.ts';
 
 export const Method = {
   /** Heavy-ball SGD. */
@@ -84,7 +85,10 @@ export interface TrainConfig {
   lr: number;
   momentum: number;
   l2: number;
-  schedule: Schedule;
+  /** A named schedule, or 'formula' (lrFormula). */
+  schedule: BaseSchedule;
+  /** --schedule as a formula (see lrFormula.ts); null for a named schedule. */
+  lrFormula: LrFormula | null;
   /** Where cosine / linear end: --lr-final, else --swa-lr for swa, else 0. */
   lrFinal: number;
   /** In epochs. */
@@ -146,8 +150,18 @@ export function resolveTrainConfig(o: TrainOptions): TrainConfig {
   const lr = num('lr', o.lr ?? TRAIN_DEFAULTS.lr, (x) => x > 0, 'a finite number > 0');
   const momentum = num('momentum', o.momentum ?? TRAIN_DEFAULTS.momentum, (x) => x >= 0 && x < 1, 'a number in [0, 1)');
   const l2 = num('l2', o.l2 ?? TRAIN_DEFAULTS.l2, (x) => x >= 0, 'a finite number >= 0');
-  const schedule = o.schedule ?? TRAIN_DEFAULTS.schedule;
-  if (!isSchedule(schedule)) throw new UsageError(`${WHERE}: --schedule must be one of ${SCHEDULES.join(', ')}, got ${String(schedule)}`);
+  const scheduleText = o.schedule ?? TRAIN_DEFAULTS.schedule;
+  if (typeof scheduleText !== 'string') throw new UsageError(`${WHERE}: --schedule must be one of ${SCHEDULES.join(', ')} or a formula, got ${String(scheduleText)}`);
+  let lrFormula: LrFormula | null = null;
+  if (!isSchedule(scheduleText)) {
+    if (!looksLikeFormula(scheduleText) && !(FORMULA_VARIABLES as readonly string[]).includes(scheduleText)) {
+      throw new UsageError(
+        `${WHERE}: --schedule must be one of ${SCHEDULES.join(', ')} or a formula in ${FORMULA_VARIABLES.join(', ')}, got ${scheduleText}`,
+      );
+    }
+    lrFormula = compileLrFormula(scheduleText, '--schedule', WHERE);
+  }
+  const schedule: BaseSchedule = lrFormula ? FORMULA : (scheduleText as Schedule);
   if (o.lrMilestones !== undefined && schedule !== Schedule.step) {
     throw new UsageError(`${WHERE}: --lr-milestones is only used by --schedule step, not --schedule ${schedule}`);
   }
@@ -196,7 +210,7 @@ export function resolveTrainConfig(o: TrainOptions): TrainConfig {
         : 0;
   const saveEvery = int('saveEvery', o.saveEvery ?? TRAIN_DEFAULTS.saveEvery, 0);
   const seed = int('seed', o.seed ?? TRAIN_DEFAULTS.seed, 0, 0xffffffff);
-  return { method, epochs, batchSize, lr, momentum, l2, schedule, lrFinal, lrMilestones, lrGamma, sam, cyclic, saveEvery, seed };
+  return { method, epochs, batchSize, lr, momentum, l2, schedule, lrFormula, lrFinal, lrMilestones, lrGamma, sam, cyclic, saveEvery, seed };
 }
 
 /** Minibatches per epoch (the last one may be smaller). */
@@ -215,12 +229,17 @@ export function lrPlanFor(config: TrainConfig, n: number): LrPlan {
   const start = config.cyclic ? config.cyclic.start * nb : total;
   const base = {
     schedule: config.schedule,
+    ...(config.lrFormula ? { formula: config.lrFormula } : {}),
+    perEpoch: nb,
     lr: config.lr,
     final: config.lrFinal,
     milestones: config.lrMilestones.map((e) => e * nb),
     gamma: config.lrGamma,
     total: Math.max(1, start),
   };
+  // A formula is evaluated at every iteration of its horizon now, so a bad value stops the
+  // run before the first step rather than in the middle of it.
+  if (config.lrFormula) for (let i = 1; i <= Math.min(start, total); i++) baseLr(base, i);
   if (!config.cyclic) return { base, total };
   return { base, total, cyclic: { start, a1: config.lr, a2: config.cyclic.swaLr, cycle: config.cyclic.cycle } };
 }
@@ -253,7 +272,7 @@ export function hyperparameters(config: TrainConfig): Record<string, unknown> {
     lr: config.lr,
     momentum: config.momentum,
     l2: config.l2,
-    schedule: config.schedule,
+    schedule: config.lrFormula ? config.lrFormula.text : config.schedule,
   };
   if (config.schedule === Schedule.cosine || config.schedule === Schedule.linear) h['lrFinal'] = config.lrFinal;
   if (config.schedule === Schedule.step) {

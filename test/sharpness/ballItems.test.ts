@@ -160,7 +160,7 @@ test('cost: the context is one gradient; the items spend what their records say;
 });
 
 test('checkBallRecord rejects malformed records, naming where and the item', (t) => {
-  const start = { kind: 'start', radiusIndex: 0, start: 1, baseLoss: 0.3, loss: 0.5, perturbationNorm: 0.1, perturbationSetNorm: 0.1, iterations: 2, gradients: 2, lossEvaluations: 2 };
+  const start = { kind: 'start', radiusIndex: 0, start: 1, baseLoss: 0.3, loss: 0.5, perturbationNorm: 0.1, perturbationSetNorm: 0.1, iterations: 2, gradients: 2, lossEvaluations: 2, ascentLoss: 0.5, vertices: 0, vertexTotal: 0 };
   const samples = { kind: 'samples', radiusIndex: 1, first: 8, baseLoss: 0.3, losses: [0.4, 0.5] };
   t.deepEqual(checkBallRecord(start, 1, 'p.json'), start as BallRecord);
   t.deepEqual(checkBallRecord({ ...start, loss: null, extra: 1 }, 1, 'p.json'), { ...start, loss: null } as BallRecord);
@@ -174,6 +174,8 @@ test('checkBallRecord rejects malformed records, naming where and the item', (t)
     [{ ...start, loss: 'x' }, /loss must be a finite number or null/],
     [{ ...start, iterations: 1.5 }, /iterations must be an integer >= 0/],
     [{ ...start, perturbationNorm: -1 }, /perturbationNorm/],
+    [{ ...start, ascentLoss: Infinity }, /ascentLoss must be a finite number or null/],
+    [{ ...start, vertices: -1 }, /vertices must be an integer >= 0/],
     [{ ...samples, losses: [0.1, null] }, /losses must be finite numbers/],
     [{ ...samples, first: undefined }, /first must be an integer/],
   ];

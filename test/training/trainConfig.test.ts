@@ -23,7 +23,7 @@ const bad: [TrainOptions, RegExp][] = [
   [{ method: 'fge', swaLr: 0.01 }, /--method fge needs --cycle/],
   [{ method: 'swa', swaLr: -1, swaStart: 1 }, /--swa-lr must be a finite number > 0, got -1/],
   [{ swaLr: 0.01 }, /--swa-lr is only used by --method swa or fge/],
-  [{ schedule: 'exp' }, /--schedule must be one of constant, step, cosine, linear, got exp/],
+  [{ schedule: 'exp' }, /--schedule must be one of constant, step, cosine, linear or a formula in i, epoch, frac, total, iters, lr, got exp/],
   [{ schedule: 'step', lrMilestones: '5,3', epochs: 10 }, /--lr-milestones must be increasing, got 5,3/],
   [{ schedule: 'step', lrMilestones: '5,30', epochs: 10 }, /--lr-milestones must be an integer in \[1, 10\], got 30/],
   [{ lrFinal: 0.001 }, /--lr-final is only used by --schedule cosine or linear/],

@@ -36,7 +36,7 @@ export function builder(y: Argv<GlobalOptions>): Argv<GlobalOptions & BallCliOpt
     })
     .option('adaptive', { describe: 'scale the set elementwise by |w_i| (ASAM; l2 and linf)', type: 'boolean', default: false })
     .option('steps', { describe: 'projected gradient-ascent steps per start', type: 'number', default: BALL_DEFAULTS.steps })
-    .option('restarts', { describe: 'random restarts inside the set, besides the SAM-style start', type: 'number', default: BALL_DEFAULTS.restarts })
+    .option('restarts', { describe: 'random restarts inside the set (random vertices of box / linf sets), besides the SAM-style start', type: 'number', default: BALL_DEFAULTS.restarts })
     .option('samples', { describe: 'random points of the set for the average-case value', type: 'number', default: BALL_DEFAULTS.samples })
     .example('$0 ball runs/sgd --data mnist:test:2000 --radius 0.01,0.05 --norm l2', 'worst-case loss in two L2 balls')
     .example('$0 ball runs/sgd --data mnist:test:2000 --radius 5e-4 --norm box', "Keskar et al.'s sharpness")

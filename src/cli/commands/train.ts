@@ -13,6 +13,7 @@ import { UsageError } from '../../errors.ts';
 import { LOSS_CHOICES } from '../../objective/resolveLoss.ts';
 import { METHODS, TRAIN_DEFAULTS, resolveTrainConfig, type TrainOptions } from '../../training/trainConfig.ts';
 import { SCHEDULES } from '../../training/schedules.ts';
+import { FORMULA_VARIABLES } from '../../training/lrFormula.ts';
 import { BUILTIN_MODELS } from '../../models/builtinModels.ts';
 
 export const command = 'train';
@@ -63,7 +64,12 @@ export function builder(y: Argv<GlobalOptions>): Argv<GlobalOptions & TrainCliOp
     .option('lr', { describe: `learning rate (a1 for swa / fge; default ${TRAIN_DEFAULTS.lr})`, requiresArg: true })
     .option('momentum', { describe: `heavy-ball momentum in [0, 1) (default ${TRAIN_DEFAULTS.momentum})`, requiresArg: true })
     .option('l2', { describe: 'adds l2 * ||w||^2 to the loss (default 0)', requiresArg: true })
-    .option('schedule', { describe: 'base LR schedule (default constant)', choices: SCHEDULES })
+    .option('schedule', {
+      alias: 'lr-schedule',
+      describe: `base LR schedule: ${SCHEDULES.join(', ')} (default constant), or a formula in ${FORMULA_VARIABLES.join(', ')}, e.g. "lr * 0.5 ^ floor((epoch - 1) / 3)"`,
+      type: 'string',
+      requiresArg: true,
+    })
     .option('lr-final', { describe: 'cosine / linear: the LR at the end (default 0; swa: --swa-lr, reached at --swa-start)', requiresArg: true })
     .option('lr-milestones', { describe: 'step: epochs after which the LR is multiplied by --lr-gamma, e.g. 5,8 (default 50% and 75% of --epochs)', requiresArg: true })
     .option('lr-gamma', { describe: 'step: the factor (default 0.1)', requiresArg: true })
