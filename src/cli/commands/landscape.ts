@@ -12,60 +12,24 @@ import * as fs from 'node:fs';
 import type { Argv } from 'yargs';
 import type { CommandArgs } from '../command.ts';
 import type { GlobalOptions } from '../globalOptions.ts';
-import { withAnalysisOptions, type AnalysisOptions } from '../analysisOptions.ts';
+import { ANALYSIS_GROUP } from '../analysisOptions.ts';
+import { applyOptions, type ArgsOf } from '../options/OptionTable.ts';
+import { LANDSCAPE_ANALYSIS_OPTIONS, LANDSCAPE_GROUP, LANDSCAPE_OPTIONS } from '../options/landscapeOptions.ts';
 import { withItemOptions, type ItemOptions } from '../itemOptions.ts';
 import { note, printResult } from '../output.ts';
-import { NORMS } from '../../directions/normalizeDirection.ts';
-import { LANDSCAPE_DEFAULTS } from '../../landscape/landscapeOptions.ts';
-import { LandscapeBn } from '../../landscape/landscapeTypes.ts';
 import { UsageError } from '../../errors.ts';
 
 export const command = 'landscape <checkpoint>';
 export const describe = 'loss and error along random rays, the line through two solutions, or a plane (through three, or random)';
 
-interface LandscapeCliOptions extends Omit<AnalysisOptions, 'bn'>, ItemOptions {
-  checkpoint: string;
-  bn: string;
-  evalData: string | undefined;
-  rays: number | undefined;
-  to: string | undefined;
-  plane: string | undefined;
-  randomPlane: boolean;
-  range: string | undefined;
-  norm: string | undefined;
-  ignore: string | undefined;
-}
-
-const GROUP = 'Landscape:';
+type LandscapeCliOptions = ArgsOf<typeof LANDSCAPE_ANALYSIS_OPTIONS> & ItemOptions & ArgsOf<typeof LANDSCAPE_OPTIONS>;
 
 export function builder(y: Argv<GlobalOptions>): Argv<GlobalOptions & LandscapeCliOptions> {
-  return (
-    withAnalysisOptions(withItemOptions(y).positional('checkpoint', { describe: 'checkpoint directory (the solution, or the first of a line or plane)', type: 'string', demandOption: true }))
-      // Adds 'recompute' to --bn's choices (yargs appends choices).
-      .option('bn', {
-        describe: 'BatchNorm statistics: eval = running (interpolated along lines and planes), train = per chunk, recompute = recomputed from --data at every point',
-        choices: [LandscapeBn.recompute],
-      })
-      .option('eval-data', { describe: 'second data set (e.g. the test set) for eval loss and error', type: 'string', requiresArg: true })
-      .option('rays', { describe: 'N random rays from the solution', type: 'number', requiresArg: true })
-      .option('to', { describe: 'the line through the checkpoint and CKPT2 (alpha = 0 and 1)', type: 'string', requiresArg: true })
-      .option('plane', { describe: 'the plane through the checkpoint, CKPT2 and CKPT3 (CKPT2,CKPT3)', type: 'string', requiresArg: true })
-      .option('random-plane', { describe: 'the plane of two random directions through the checkpoint', type: 'boolean', default: false })
-      .option('range', {
-        describe: `grid a:b:n per axis (planes: a:b:n or a:b:n,c:d:m; --plane also auto[:n]). Defaults: rays ${LANDSCAPE_DEFAULTS.raysRange}, --to ${LANDSCAPE_DEFAULTS.lineRange}, --random-plane ${LANDSCAPE_DEFAULTS.randomPlaneRange}, --plane ${LANDSCAPE_DEFAULTS.planeRange}`,
-        type: 'string',
-        requiresArg: true,
-      })
-      .option('norm', { describe: 'random directions: filter (Li et al., default), layer, or none (unit Euclidean)', choices: NORMS })
-      .option('ignore', { describe: 'random directions leave out bias,bn (default bias,bn with filter/layer, none with none)', type: 'string', requiresArg: true })
-      .group(['rays', 'to', 'plane', 'random-plane', 'range', 'norm', 'ignore', 'eval-data'], GROUP)
-      .example('$0 landscape runs/sgd --data mnist:train:2000 --eval-data mnist:test --rays 10 --out rays.json', 'ten random rays')
-      .example('$0 landscape runs/swa --to runs/sgd --data mnist:train:2000 --eval-data mnist:test --out line.json', 'the SWA-SGD line')
-      .example('$0 landscape runs/fge1 --plane runs/fge2,runs/swa --data mnist:train:2000 --out plane.json', 'the plane through three solutions')
-      .example('$0 landscape runs/sgd --random-plane --data mnist:test:1000 --shard 2/4 --out part2.json', 'a quarter of a random plane') as unknown as Argv<
-      GlobalOptions & LandscapeCliOptions
-    >
-  );
+  return applyOptions(applyOptions(withItemOptions(y), LANDSCAPE_ANALYSIS_OPTIONS, ANALYSIS_GROUP), LANDSCAPE_OPTIONS, LANDSCAPE_GROUP)
+    .example('$0 landscape runs/sgd --data mnist:train:2000 --eval-data mnist:test --rays 10 --out rays.json', 'ten random rays')
+    .example('$0 landscape runs/swa --to runs/sgd --data mnist:train:2000 --eval-data mnist:test --out line.json', 'the SWA-SGD line')
+    .example('$0 landscape runs/fge1 --plane runs/fge2,runs/swa --data mnist:train:2000 --out plane.json', 'the plane through three solutions')
+    .example('$0 landscape runs/sgd --random-plane --data mnist:test:1000 --shard 2/4 --out part2.json', 'a quarter of a random plane');
 }
 
 export async function handler(argv: CommandArgs<LandscapeCliOptions>): Promise<void> {
