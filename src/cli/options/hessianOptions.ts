@@ -10,7 +10,7 @@ export const HESSIAN_GROUP = 'Hessian:';
 
 export const HESSIAN_OPTIONS = {
   checkpoint: { kind: 'string', describe: 'checkpoint directory', positional: true, demand: true },
-  samples: { kind: 'number', describe: 'use the first N samples of --data (default: all)', check: { integer: [1, 1e9] } },
+  samples: { kind: 'number', describe: 'use the first N samples of --data (default: all)', check: { count: 'samples', min: 1 } },
   'top-k': { kind: 'number', describe: 'number of eigenvalues', default: HESSIAN_DEFAULTS.topK },
   solver: { kind: 'string', describe: 'lanczos (full reorthogonalisation) or power (PyHessian)', choices: SOLVERS, default: HESSIAN_DEFAULTS.solver },
   smallest: { kind: 'boolean', describe: 'the k most negative eigenvalues instead (saddles; lanczos)', default: HESSIAN_DEFAULTS.smallest },
