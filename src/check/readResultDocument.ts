@@ -5,7 +5,7 @@
  */
 import type { ResultDocument } from '../results/resultDocument.ts';
 import { MAX_BYTES, readInputTextSync } from '../io/safeRead.ts';
-import { parseJsonText } from '../results/parseJsonText.ts';
+import { parseJsonText } from '../io/parseJsonText.ts';
 import { validateResultDocument } from '../results/resultDocuments.ts';
 
 /**

@@ -10,7 +10,7 @@
  */
 import * as fs from 'node:fs';
 import path from 'node:path';
-import type { CommandArgs } from './command.ts';
+import type { GlobalOptions } from './globalOptions.ts';
 import { DEFAULT_SAVE_INTERVAL, type ItemOptions } from './itemOptions.ts';
 import { note, printResult, startEngine } from './output.ts';
 import { checkOutPath } from '../analysis/openAnalysis.ts';
@@ -26,6 +26,12 @@ import { parseShard, shardIndices } from '../parallel/shard.ts';
 import { computeInWorkers, defaultWorkers, parseWorkers } from '../parallel/WorkerPool.ts';
 import { progressLine } from '../parallel/progressLine.ts';
 import * as docs from '../parallel/itemDocuments.ts';
+
+/**
+ * How an item command runs: the engine, the output and the item options. `silent`: the run is
+ * a step of another command (compare), whose document goes to --out only.
+ */
+export type ItemRunOptions = Pick<GlobalOptions, 'backend' | 'threads' | 'quiet' | 'json' | 'out'> & ItemOptions & { silent?: boolean };
 
 export interface ItemCommandSpec<D> {
   command: string;
@@ -67,7 +73,7 @@ export function resolveWorkers(value: unknown, engine: EngineInfo): number {
   return engine.backend === 'tensorflow' ? 1 : defaultWorkers();
 }
 
-export async function runItemCommand<D>(argv: CommandArgs<ItemOptions>, spec: ItemCommandSpec<D>): Promise<void> {
+export async function runItemCommand<D>(argv: ItemRunOptions, spec: ItemCommandSpec<D>): Promise<void> {
   const { command } = spec;
   const startedAt = performance.now();
   const shard = parseShard(argv.shard, command);

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { InputError } from '../errors.ts';
 import { SIDECAR_JSON } from './checkpointFiles.ts';
 import { MAX_BYTES, jsonErrorWhere, readInputFileSync } from './safeRead.ts';
-import { MAX_JSON_DEPTH, jsonDepth } from '../results/parseJsonText.ts';
+import { MAX_JSON_DEPTH, jsonDepth } from './parseJsonText.ts';
 
 export interface Sidecar {
   /** Training method, e.g. 'sgd', 'sam', 'swa', 'fge'. */

@@ -18,7 +18,7 @@ import {
   landscapeProgressSchema,
   landscapeShardSchema,
 } from '../results/landscapeDocuments.ts';
-import { parseJsonText } from '../results/parseJsonText.ts';
+import { parseJsonText } from '../io/parseJsonText.ts';
 import { tagOf } from '../results/resultDocuments.ts';
 import { validateJson } from '../results/validateJson.ts';
 import type { LandscapeResult } from './assembleLandscape.ts';

@@ -12,7 +12,7 @@ import { InputError } from '../errors.ts';
 import { unknownLayerClasses } from '../io/layerClasses.ts';
 import { MAX_BYTES, readInputTextSync } from '../io/safeRead.ts';
 import { checkTopologyGraph } from '../io/validateTopology.ts';
-import { parseJsonText } from '../results/parseJsonText.ts';
+import { parseJsonText } from '../io/parseJsonText.ts';
 import { initWeightsInPlace } from './initWeights.ts';
 
 /** The most weights (elements, 4 GiB of float32) a --model topology may imply; it has no manifest to check against. */

@@ -15,7 +15,7 @@ import { sha256Hex } from '../io/sha256.ts';
 import { firstDifference } from '../io/canonicalJson.ts';
 import type { JobModule } from './ItemJob.ts';
 import { itemProgressSchema, itemShardSchema, progressTag as progressSchema, shardTag as shardSchema } from '../results/itemDocuments.ts';
-import { parseJsonText } from '../results/parseJsonText.ts';
+import { parseJsonText } from '../io/parseJsonText.ts';
 import { tagOf } from '../results/resultDocuments.ts';
 import { validateJson } from '../results/validateJson.ts';
 import type { Shard } from './shard.ts';

@@ -9,7 +9,7 @@ import { InputError } from '../errors.ts';
 import { readSidecar } from '../io/sidecar.ts';
 import { isWithin, realPathOf } from '../io/inputPaths.ts';
 import { MAX_BYTES, readInputTextSync } from '../io/safeRead.ts';
-import { parseJsonText } from '../results/parseJsonText.ts';
+import { parseJsonText } from '../io/parseJsonText.ts';
 import { documentKind, tagOf } from '../results/resultDocuments.ts';
 import { validateJson } from '../results/validateJson.ts';
 import { classifyDocument, type ClassifiedDocument, type SolutionRef } from './fromResults.ts';

@@ -4,7 +4,7 @@
  *   comparison, read back by a rerun to continue it;
  * - `sharpness/compare@1`, what the command prints: where the report and the results are.
  */
-import { parseJsonText } from './parseJsonText.ts';
+import { parseJsonText } from '../io/parseJsonText.ts';
 import { anyJson, array, literal, object, record, string, type Infer } from './schema.ts';
 import { validateJson } from './validateJson.ts';
 

@@ -25,7 +25,7 @@
  *   }                                          //   solution (BN in inference mode, Lanczos)
  */
 import { InputError } from '../errors.ts';
-import { parseJsonText } from '../results/parseJsonText.ts';
+import { parseJsonText } from '../io/parseJsonText.ts';
 import { TRAIN_OPTION_KEYS, resolveTrainConfig, type TrainConfig, type TrainOptions } from './trainConfig.ts';
 
 export const RECIPE_SCHEMA = 'sharpness/recipe@1';

@@ -8,7 +8,7 @@
 import test from 'ava';
 import { readdirSync, readFileSync } from 'node:fs';
 import { InputError } from '../../src/errors.ts';
-import { MAX_JSON_DEPTH, jsonDepth, parseJsonText } from '../../src/results/parseJsonText.ts';
+import { MAX_JSON_DEPTH, jsonDepth, parseJsonText } from '../../src/io/parseJsonText.ts';
 import { DOCUMENT_KINDS, documentKind, tagOf, validateResultDocument } from '../../src/results/resultDocuments.ts';
 import { jsonPath, validateJson } from '../../src/results/validateJson.ts';
 import * as samples from '../report/sampleDocuments.ts';

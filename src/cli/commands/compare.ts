@@ -8,9 +8,20 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Argv } from 'yargs';
-import type { CommandArgs, CommandFile } from '../command.ts';
+import type { CommandArgs } from '../command.ts';
 import type { GlobalOptions } from '../globalOptions.ts';
-import { withAnalysisOptions, type AnalysisOptions } from '../analysisOptions.ts';
+import { withDataOptions, type DataOptions } from '../analysisOptions.ts';
+import type { ItemRunOptions } from '../itemCommand.ts';
+import type { LandscapeRun } from '../jobs/landscapeRun.ts';
+import { applyOptions, defaultsOf, type ArgsOf } from '../options/OptionTable.ts';
+import { COMPARE_BALL_RESTARTS, COMPARE_OPTIONS, COMPARE_PLANE_RANGE } from '../options/compareOptions.ts';
+import { BALL_OPTIONS } from '../options/ballOptions.ts';
+import { EVALUATE_OPTIONS } from '../options/evaluateOptions.ts';
+import { HESSIAN_OPTIONS } from '../options/hessianOptions.ts';
+import { LANDSCAPE_OPTIONS } from '../options/landscapeOptions.ts';
+import { VOLUME_OPTIONS } from '../options/volumeOptions.ts';
+import { BallNorm } from '../../sharpness/perturbationSet.ts';
+import type { LandscapeRequest } from '../../landscape/landscapeOptions.ts';
 import { note, printResult } from '../output.ts';
 import { onInterrupt } from '../interrupt.ts';
 import { UsageError } from '../../errors.ts';
@@ -40,116 +51,103 @@ export interface CompareSettings {
   plane: boolean;
 }
 
-interface CompareOptions extends AnalysisOptions, Omit<CompareSettings, 'labels'> {
-  checkpoints: string[];
-  labels: string | undefined;
-  title: string | undefined;
-}
+type CompareOptions = DataOptions & ArgsOf<typeof COMPARE_OPTIONS>;
 
 export function builder(y: Argv<GlobalOptions>): Argv<GlobalOptions & CompareOptions> {
-  const G = 'Compare:';
-  return withAnalysisOptions(y.positional('checkpoints', { describe: 'checkpoint directories', type: 'string', array: true, demandOption: true }), { params: false })
-    .option('eval-data', { describe: 'held-out data for test loss / error (default: --data)', type: 'string', requiresArg: true })
-    .option('labels', { describe: 'names of the solutions, comma-separated, in order', type: 'string', requiresArg: true })
-    .option('title', { describe: 'report title', type: 'string', requiresArg: true })
-    .option('workers', { describe: 'worker threads for each measure (default: SHARPNESS_WORKERS, else the number of cores)', requiresArg: true })
-    .option('top-k', { describe: 'Hessian eigenvalues per solution', type: 'number', default: 3, group: G })
-    .option('probes', { describe: 'Hutchinson probes for the trace', type: 'number', default: 30, group: G })
-    .option('density-runs', { describe: 'SLQ runs for the spectral density', type: 'number', default: 1, group: G })
-    .option('density-steps', { describe: 'Lanczos steps per SLQ run', type: 'number', default: 40, group: G })
-    .option('l2-radii', { describe: 'radii of the l2 (and adaptive l2) balls', type: 'string', default: '0.05,0.1,0.2', group: G })
-    .option('box-radii', { describe: "radii of Keskar's box", type: 'string', default: '1e-4,5e-4,1e-3', group: G })
-    .option('ball-steps', { describe: 'ascent steps per start', type: 'number', default: 10, group: G })
-    .option('ball-samples', { describe: 'random points for the average-case value', type: 'number', default: 16, group: G })
-    .option('volume-delta', { describe: 'loss increase bounding the flat region', type: 'number', default: 0.1, group: G })
-    .option('volume-directions', { describe: 'random directions for the flat volume', type: 'number', default: 20, group: G })
-    .option('rays', { describe: 'random filter-normalised rays per solution', type: 'number', default: 5, group: G })
-    .option('ray-range', { describe: 'distance grid of the rays', type: 'string', default: '0:1:11', group: G })
-    .option('line-range', { describe: 'alpha grid of the lines between solutions', type: 'string', default: '-0.5:1.5:21', group: G })
-    .option('plane', { describe: 'also the plane through the first three solutions', type: 'boolean', default: false, group: G })
+  return applyOptions(withDataOptions(y), COMPARE_OPTIONS)
     .example('$0 compare runs/sgd/final runs/sam/final runs/swa/swa --labels SGD,SAM,SWA --data mnist:train:2000 --eval-data mnist:test:2000 --out reports/cmp', 'compare three solutions')
     .check((a) => {
       if (!a.out) throw new UsageError('compare: --out DIR is required (results, figures and index.html go there)');
       return true;
-    }) as unknown as Argv<GlobalOptions & CompareOptions>;
+    });
 }
 
-/** One measure of one solution (or one pair), run through a command's handler. */
+/** What every step shares: the engine, the seed, the analysis options and the worker threads. */
+export type StepContext = Pick<GlobalOptions, 'backend' | 'threads' | 'seed'> & Pick<DataOptions, 'loss' | 'bn' | 'l2' | 'batchSize'> & Pick<ItemOptions, 'workers'>;
+
+/**
+ * One measure of one solution (or one pair): a job description built from the measure's own
+ * option table (its defaults, then compare's settings), run by the measure's runner into `file`.
+ */
 export interface CompareStep {
   name: string;
   file: string;
-  /** The checkpoints (indices) the step measures: when one changes, the step is recomputed. */
-  uses: number[];
-  module: () => Promise<CommandFile>;
-  args: Record<string, unknown>;
+  run(c: StepContext): Promise<void>;
 }
 
-/**
- * The file-name form of each label: letters, digits, '.', '_' and '-' kept, anything else
- * '_'. Labels that would share a name (`α` and `β` both give `_`; `A` and `a` on a
- * case-insensitive file system) all get their position appended (`_-1`, `_-2`), so no
- * solution's results overwrite another's.
- */
-export function labelFileNames(labels: readonly string[]): string[] {
-  const safe = labels.map((l) => l.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^\.+/, '_'));
-  const lower = safe.map((n) => n.toLowerCase());
-  return new Set(lower).size === lower.length ? safe : safe.map((n, i) => `${n}-${i + 1}`);
+/** The options of a step's run: the result goes to `file` only, nothing is printed. */
+function stepRun(c: StepContext, file: string): ItemRunOptions & LandscapeRun {
+  return { backend: c.backend, threads: c.threads, quiet: true, json: false, silent: true, out: file, shard: undefined, workers: c.workers, saveInterval: DEFAULT_SAVE_INTERVAL };
+}
+
+/** What a step's description starts from: the engine and the analysis options, as the measure's command line records them. */
+function stepArgs(c: StepContext, checkpoint: string, data: string) {
+  return { backend: c.backend, threads: c.threads, seed: c.seed, loss: c.loss, bn: c.bn, l2: c.l2, batchSize: c.batchSize, params: undefined, checkpoint, data };
+}
+
+async function runItemStep<D>(c: StepContext, file: string, command: string, job: string, description: D): Promise<void> {
+  const { runItemCommand } = await import('../itemCommand.ts');
+  await runItemCommand(stepRun(c, file), { command, module: new URL(`../jobs/${job}`, import.meta.url).href, description });
+}
+
+async function runLandscapeStep(c: StepContext, file: string, request: Omit<LandscapeRequest, 'loss' | 'bn' | 'l2' | 'batchSize' | 'seed'>): Promise<void> {
+  const { resolveLandscapeSpec } = await import('../../landscape/landscapeOptions.ts');
+  const { runLandscape } = await import('../jobs/landscapeRun.ts');
+  const spec = resolveLandscapeSpec({ ...defaultsOf(LANDSCAPE_OPTIONS), ...request, loss: c.loss, bn: c.bn, l2: c.l2, batchSize: c.batchSize, seed: c.seed });
+  await runLandscape(stepRun(c, file), spec);
 }
 
 export function compareSteps(checkpoints: readonly string[], s: CompareSettings, resultsDir: string): CompareStep[] {
   const steps: CompareStep[] = [];
   const file = (name: string) => path.join(resultsDir, `${name}.json`);
-  const names = labelFileNames(s.labels);
-  const safe = (label: string) => names[s.labels.indexOf(label)]!;
-  const evaluate = () => import('./evaluate.ts');
-  const hessian = () => import('./hessian.ts');
-  const ball = () => import('./ball.ts');
-  const volume = () => import('./volume.ts');
-  const landscape = () => import('./landscape.ts');
+  const safe = (label: string) => label.replace(/[^A-Za-z0-9._-]+/g, '_');
+  const evaluate = (checkpoint: string, data: string, out: string) => async (c: StepContext) => {
+    const { runEvaluate } = await import('../jobs/evaluateRun.ts');
+    const { checkpoint: _c, ...args } = stepArgs(c, checkpoint, data);
+    await runEvaluate({ ...stepRun(c, out), ...args, seed: c.seed, ...defaultsOf(EVALUATE_OPTIONS), checkpoints: [checkpoint] });
+  };
   checkpoints.forEach((ckpt, i) => {
     const L = safe(s.labels[i]!);
+    const ballStep = (n: string, norm: BallNorm, adaptive: boolean, radius: string): CompareStep => ({
+      name: `${L} ${n}`,
+      file: file(`${L}.${n}`),
+      run: async (c) => {
+        const { describeBall } = await import('../jobs/ballJob.ts');
+        const args = { ...stepArgs(c, ckpt, s.data), ...defaultsOf(BALL_OPTIONS), radius, norm, adaptive, steps: s.ballSteps, restarts: COMPARE_BALL_RESTARTS, samples: s.ballSamples };
+        await runItemStep(c, file(`${L}.${n}`), 'ball', 'ballJob.ts', describeBall(args));
+      },
+    });
     steps.push(
-      { name: `${L} evaluate (train)`, uses: [i], file: file(`${L}.evaluate-train`), module: evaluate, args: { checkpoints: [ckpt], data: s.data, ensemble: false } },
-      { name: `${L} evaluate (eval)`, uses: [i], file: file(`${L}.evaluate-eval`), module: evaluate, args: { checkpoints: [ckpt], data: s.evalData, ensemble: false } },
+      { name: `${L} evaluate (train)`, file: file(`${L}.evaluate-train`), run: evaluate(ckpt, s.data, file(`${L}.evaluate-train`)) },
+      { name: `${L} evaluate (eval)`, file: file(`${L}.evaluate-eval`), run: evaluate(ckpt, s.evalData, file(`${L}.evaluate-eval`)) },
       {
         name: `${L} hessian`,
-        uses: [i],
         file: file(`${L}.hessian`),
-        module: hessian,
-        args: {
-          checkpoint: ckpt, data: s.data, topK: s.topK, solver: 'lanczos', smallest: false, tol: 1e-3, trace: true, traceMethod: 'hutchinson',
-          probes: s.probes, density: true, runs: s.densityRuns, steps: s.densitySteps, gridPoints: 400, perLayer: false,
+        run: async (c) => {
+          const { describeHessian } = await import('../jobs/hessianJob.ts');
+          const args = {
+            ...stepArgs(c, ckpt, s.data), ...defaultsOf(HESSIAN_OPTIONS),
+            topK: s.topK, trace: true, probes: s.probes, density: true, runs: s.densityRuns, steps: s.densitySteps,
+          };
+          await runItemStep(c, file(`${L}.hessian`), 'hessian', 'hessianJob.ts', describeHessian({ ...args, quiet: true, samples: undefined, maxIter: undefined, sigma: undefined }));
         },
       },
-      ...(
-        [
-          ['ball-l2', 'l2', false, s.l2Radii],
-          ['ball-l2-adaptive', 'l2', true, s.l2Radii],
-          ['ball-box', 'box', false, s.boxRadii],
-        ] as const
-      ).map(([n, norm, adaptive, radius]) => ({
-        name: `${L} ${n}`,
-        uses: [i],
-        file: file(`${L}.${n}`),
-        module: ball,
-        args: { checkpoint: ckpt, data: s.data, radius, norm, adaptive, steps: s.ballSteps, restarts: 1, samples: s.ballSamples },
-      })),
+      ballStep('ball-l2', BallNorm.l2, false, s.l2Radii),
+      ballStep('ball-l2-adaptive', BallNorm.l2, true, s.l2Radii),
+      ballStep('ball-box', BallNorm.box, false, s.boxRadii),
       {
         name: `${L} volume`,
-        uses: [i],
         file: file(`${L}.volume`),
-        module: volume,
-        args: {
-          checkpoint: ckpt, data: s.data, delta: s.volumeDelta, directions: s.volumeDirections, norm: 'none', maxRadius: 100, tolerance: 1e-3,
-          bootstrap: 1000, perLayer: false,
+        run: async (c) => {
+          const { describeVolume } = await import('../jobs/volumeJob.ts');
+          const args = { ...stepArgs(c, ckpt, s.data), ...defaultsOf(VOLUME_OPTIONS), delta: s.volumeDelta, directions: s.volumeDirections, ignore: undefined };
+          await runItemStep(c, file(`${L}.volume`), 'volume', 'volumeJob.ts', describeVolume(args));
         },
       },
       {
         name: `${L} rays`,
-        uses: [i],
         file: file(`${L}.rays`),
-        module: landscape,
-        args: { checkpoint: ckpt, data: s.data, evalData: s.evalData, rays: s.rays, range: s.rayRange, randomPlane: false },
+        run: (c) => runLandscapeStep(c, file(`${L}.rays`), { checkpoint: ckpt, data: s.data, evalData: s.evalData, rays: s.rays, range: s.rayRange }),
       },
     );
   });
@@ -158,19 +156,16 @@ export function compareSteps(checkpoints: readonly string[], s: CompareSettings,
     const b = safe(s.labels[i + 1]!);
     steps.push({
       name: `line ${a}-${b}`,
-      uses: [i, i + 1],
       file: file(`line.${a}-${b}`),
-      module: landscape,
-      args: { checkpoint: checkpoints[i], to: checkpoints[i + 1], data: s.data, evalData: s.evalData, range: s.lineRange, randomPlane: false },
+      run: (c) => runLandscapeStep(c, file(`line.${a}-${b}`), { checkpoint: checkpoints[i]!, to: checkpoints[i + 1], data: s.data, evalData: s.evalData, range: s.lineRange }),
     });
   }
   if (s.plane && checkpoints.length >= 3) {
     steps.push({
       name: 'plane',
-      uses: [0, 1, 2],
       file: file('plane'),
-      module: landscape,
-      args: { checkpoint: checkpoints[0], plane: `${checkpoints[1]},${checkpoints[2]}`, data: s.data, evalData: s.evalData, range: 'auto:15', randomPlane: false },
+      run: (c) =>
+        runLandscapeStep(c, file('plane'), { checkpoint: checkpoints[0]!, plane: `${checkpoints[1]},${checkpoints[2]}`, data: s.data, evalData: s.evalData, range: COMPARE_PLANE_RANGE }),
     });
   }
   return steps;
@@ -203,13 +198,14 @@ export function resolveLabels(checkpoints: readonly string[], labels: string | u
 
 /** Runs the steps, skipping finished ones; returns the result files in order. */
 export async function runCompare(
-  argv: GlobalOptions & Pick<AnalysisOptions, 'loss' | 'bn' | 'l2' | 'batchSize'> & { workers?: ItemOptions['workers'] },
+  argv: GlobalOptions & Pick<DataOptions, 'loss' | 'bn' | 'l2' | 'batchSize'> & { workers?: ItemOptions['workers'] },
   checkpoints: readonly string[],
   settings: CompareSettings,
   outDir: string,
   title: string,
   extraFiles: readonly string[] = [],
 ): Promise<{ files: string[]; index: string }> {
+  const { writeJsonAtomic } = await import('../../io/atomicWrite.ts');
   const { guardOutput } = await import('../../io/inputPaths.ts');
   const { REPORT_ENTRIES } = await import('./report.ts');
   // Before anything is created under outDir.
@@ -218,57 +214,20 @@ export async function runCompare(
     files: extraFiles,
     data: [settings.data, settings.evalData],
   });
-  // One comparison per --out: a second one says the output is in use (io/outputLock.ts).
-  const unlock = (await import('../../io/outputLock.ts')).lockOutput('compare', outDir);
-  try {
-    return await runCompareLocked(argv, checkpoints, settings, outDir, title, extraFiles);
-  } finally {
-    unlock();
-  }
-}
-
-async function runCompareLocked(
-  argv: GlobalOptions & Pick<AnalysisOptions, 'loss' | 'bn' | 'l2' | 'batchSize'> & { workers?: ItemOptions['workers'] },
-  checkpoints: readonly string[],
-  settings: CompareSettings,
-  outDir: string,
-  title: string,
-  extraFiles: readonly string[],
-): Promise<{ files: string[]; index: string }> {
-  const { writeJsonAtomic } = await import('../../io/atomicWrite.ts');
   const resultsDir = path.join(outDir, 'results');
   fs.mkdirSync(resultsDir, { recursive: true });
-  const { progressPathFor, readIfExists } = await import('../itemCommand.ts');
   const manifestPath = path.join(outDir, 'compare.json');
-  // The plan records each checkpoint's content hash: a path alone would let a rerun reuse
-  // results of a checkpoint that has since been retrained in place.
-  const { checkpointContentSha256 } = await import('../../io/checkpointContentSha256.ts');
-  const checkpointSha256 = checkpoints.map((c) => checkpointContentSha256(c, 'compare'));
-  const settingsPart = { schema: 'sharpness/compare-plan@1', checkpoints: checkpoints.map((c) => path.resolve(c)), settings, seed: argv.seed, loss: argv.loss, bn: argv.bn, l2: argv.l2 };
-  const manifest = { ...settingsPart, checkpointSha256 };
-  const steps = compareSteps(checkpoints, settings, resultsDir);
-  const planText = readIfExists(manifestPath, 'compare');
-  if (planText !== null) {
+  const manifest = { schema: 'sharpness/compare-plan@1', checkpoints: checkpoints.map((c) => path.resolve(c)), settings, seed: argv.seed, loss: argv.loss, bn: argv.bn, l2: argv.l2 };
+  if (fs.existsSync(manifestPath)) {
     const { parseComparePlan } = await import('../../results/compareDocuments.ts');
-    const { checkpointSha256: oldSha, ...oldSettings } = parseComparePlan(planText, manifestPath);
-    if (JSON.stringify(oldSettings) !== JSON.stringify(settingsPart)) {
+    const old = parseComparePlan(fs.readFileSync(manifestPath, 'utf8'), manifestPath);
+    if (JSON.stringify(old) !== JSON.stringify(manifest)) {
       throw new UsageError(`compare: ${outDir} holds a comparison with other settings (${manifestPath}); use another --out or delete it`);
     }
-    // Checkpoints changed since their results were computed (or a plan that recorded no
-    // hashes): their steps are recomputed. Results go before the new plan is written, so
-    // an interruption in between cannot leave stale results under a current plan.
-    const changed = checkpoints.map((_, i) => !Array.isArray(oldSha) || oldSha[i] !== checkpointSha256[i]);
-    for (const step of steps) {
-      if (!step.uses.some((i) => changed[i])) continue;
-      for (const f of [step.file, progressPathFor(step.file)]) fs.rmSync(f, { force: true });
-    }
-    changed.forEach((c, i) => {
-      if (c) note(argv, `compare: ${checkpoints[i]} changed since its results were computed (sha256 ${Array.isArray(oldSha) ? String(oldSha[i]).slice(0, 12) : 'not recorded'} then, ${checkpointSha256[i]!.slice(0, 12)} now); recomputing its steps`);
-    });
-    if (changed.some((c) => c)) await writeJsonAtomic(manifestPath, manifest);
   } else {
     await writeJsonAtomic(manifestPath, manifest);
   }
+  const steps = compareSteps(checkpoints, settings, resultsDir);
   let current = '';
   const release = onInterrupt(() => `compare: stopped during '${current}'; finished results are in ${resultsDir}; rerun the same command to continue`);
   try {
@@ -279,26 +238,7 @@ async function runCompareLocked(
         continue;
       }
       const t0 = performance.now();
-      const mod = await step.module();
-      await mod.handler({
-        _: [],
-        $0: 'sharpness',
-        backend: argv.backend,
-        threads: argv.threads,
-        seed: argv.seed,
-        json: false,
-        quiet: true,
-        debug: argv.debug,
-        silent: true,
-        loss: argv.loss,
-        bn: argv.bn,
-        l2: argv.l2,
-        batchSize: argv.batchSize,
-        saveInterval: DEFAULT_SAVE_INTERVAL,
-        workers: argv.workers,
-        ...step.args,
-        out: step.file,
-      } as unknown as CommandArgs);
+      await step.run({ backend: argv.backend, threads: argv.threads, seed: argv.seed, loss: argv.loss, bn: argv.bn, l2: argv.l2, batchSize: argv.batchSize, workers: argv.workers });
       note(argv, `compare: [${k + 1}/${steps.length}] ${step.name} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
     }
   } finally {

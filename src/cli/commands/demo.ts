@@ -10,21 +10,20 @@ import type { CommandArgs } from '../command.ts';
 import type { GlobalOptions } from '../globalOptions.ts';
 import { note, printResult } from '../output.ts';
 import type { CompareSettings } from './compare.ts';
+import { applyOptions, checkOptions, defaultsOf, type ArgsOf } from '../options/OptionTable.ts';
+import { COMPARE_OPTIONS } from '../options/compareOptions.ts';
+import { ANALYSIS_OPTIONS } from '../analysisOptions.ts';
+import { DEMO_OPTIONS } from '../options/demoOptions.ts';
 
 export const command = 'demo';
 export const describe = 'train SGD, SAM and SWA on MNIST and compare their minima: writes reports/demo/index.html';
 
-interface DemoOptions {
-  samples: number;
-  epochs: number;
-}
+type DemoOptions = ArgsOf<typeof DEMO_OPTIONS>;
 
 export function builder(y: Argv<GlobalOptions>): Argv<GlobalOptions & DemoOptions> {
-  return y
-    .option('samples', { describe: 'MNIST training images', type: 'number', default: 5000 })
-    .option('epochs', { describe: 'training epochs per method', type: 'number', default: 10 })
+  return applyOptions(y, DEMO_OPTIONS)
     .example('$0 demo', 'the whole pipeline in a few minutes; open reports/demo/index.html')
-    .example('$0 demo --out /tmp/demo --epochs 4', 'a quicker one elsewhere') as unknown as Argv<GlobalOptions & DemoOptions>;
+    .example('$0 demo --out /tmp/demo --epochs 4', 'a quicker one elsewhere');
 }
 
 /** The three training runs: one seed (hence one initialisation), equal epochs and schedule. */
@@ -40,11 +39,7 @@ export function demoRuns(epochs: number): { name: string; label: string; solutio
 
 export async function handler(argv: CommandArgs<DemoOptions>): Promise<void> {
   const started = performance.now();
-  const { UsageError } = await import('../../errors.ts');
-  if (!Number.isInteger(argv.samples) || argv.samples < 500 || argv.samples > 60000) {
-    throw new UsageError(`demo: --samples must be an integer in [500, 60000], got ${argv.samples}`);
-  }
-  if (!Number.isInteger(argv.epochs) || argv.epochs < 2) throw new UsageError(`demo: --epochs must be an integer >= 2, got ${argv.epochs}`);
+  checkOptions('demo', DEMO_OPTIONS, argv);
   const outDir = argv.out ?? path.join('reports', 'demo');
   const { startEngine } = await import('../output.ts');
   await startEngine(argv);
@@ -73,29 +68,13 @@ export async function handler(argv: CommandArgs<DemoOptions>): Promise<void> {
     } as unknown as Parameters<typeof train.handler>[0]);
   }
   note(argv, `demo: [${runs.length + 1}/${runs.length + 1}] comparing the three solutions`);
-  const settings: CompareSettings = {
-    labels: runs.map((r) => r.label),
-    data: 'mnist:train:1000',
-    evalData,
-    topK: 3,
-    probes: 30,
-    densityRuns: 1,
-    densitySteps: 40,
-    l2Radii: '0.05,0.1,0.2',
-    boxRadii: '1e-4,5e-4,1e-3',
-    ballSteps: 10,
-    ballSamples: 16,
-    volumeDelta: 0.1,
-    volumeDirections: 20,
-    rays: 5,
-    rayRange: '0:1:11',
-    lineRange: '-0.5:1.5:21',
-    plane: true,
-  };
+  // compare's own defaults, but for the data and the plane through the three solutions.
+  // (Keys in CompareSettings' order: compare.json keeps them and a rerun compares them.)
+  const settings: CompareSettings = { labels: runs.map((r) => r.label), data: 'mnist:train:1000', evalData, ...defaultsOf(COMPARE_OPTIONS), plane: true };
   const checkpoints = runs.map((r) => path.join(outDir, 'runs', r.name, r.solution));
   const trainResults = runs.map((r) => path.join(outDir, 'runs', r.name, 'result.json'));
   const { index } = await runCompare(
-    { ...argv, loss: 'auto', bn: 'eval', l2: 0, batchSize: 'auto' },
+    { ...argv, ...defaultsOf(ANALYSIS_OPTIONS) },
     checkpoints,
     settings,
     outDir,

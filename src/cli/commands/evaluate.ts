@@ -2,103 +2,24 @@
 import type { Argv } from 'yargs';
 import type { CommandArgs } from '../command.ts';
 import type { GlobalOptions } from '../globalOptions.ts';
-import { withAnalysisOptions, type AnalysisOptions } from '../analysisOptions.ts';
-import { printResult, startEngine, note } from '../output.ts';
-import { UsageError } from '../../errors.ts';
+import { withDataOptions, type DataOptions } from '../analysisOptions.ts';
+import { applyOptions, type ArgsOf } from '../options/OptionTable.ts';
+import { EVALUATE_OPTIONS } from '../options/evaluateOptions.ts';
 
 export const command = 'evaluate <checkpoints..>';
 export const describe = 'loss and accuracy of checkpoints on data; --ensemble scores their averaged predictions (FGE)';
 
-interface EvaluateOptions extends AnalysisOptions {
-  checkpoints: string[];
-  ensemble: boolean;
-}
+type EvaluateOptions = DataOptions & ArgsOf<typeof EVALUATE_OPTIONS>;
 
 export function builder(y: Argv<GlobalOptions>): Argv<GlobalOptions & EvaluateOptions> {
-  return withAnalysisOptions(
-    y.positional('checkpoints', { describe: 'checkpoint directories', type: 'string', array: true, demandOption: true }),
-    { params: false },
-  )
-    .option('ensemble', { describe: 'also score the ensemble: predictions averaged in probability space', type: 'boolean', default: false })
+  return applyOptions(withDataOptions(y), EVALUATE_OPTIONS)
     .example('$0 evaluate runs/sgd runs/sam --data mnist:test', 'test loss and accuracy of two solutions')
-    .example('$0 evaluate runs/fge/snap-* --data mnist:test --ensemble', 'an FGE ensemble') as unknown as Argv<
-    GlobalOptions & EvaluateOptions
-  >;
+    .example('$0 evaluate runs/fge/snap-* --data mnist:test --ensemble', 'an FGE ensemble');
 }
 
-export interface EvaluateResult {
-  models: { checkpoint: string; sha256: string; loss: number; accuracy: number | null }[];
-  ensemble: { loss: number; accuracy: number | null; members: number } | null;
-}
+export type { EvaluateResult } from '../jobs/evaluateRun.ts';
 
 export async function handler(argv: CommandArgs<EvaluateOptions>): Promise<void> {
-  const startedAt = performance.now();
-  if (argv.checkpoints.length === 0) throw new UsageError('evaluate: give at least one checkpoint');
-  if (argv.ensemble && argv.checkpoints.length < 2) {
-    throw new UsageError(`evaluate: --ensemble needs at least 2 checkpoints, got ${argv.checkpoints.length}`);
-  }
-  const { guardOutput } = await import('../../io/inputPaths.ts');
-  guardOutput('evaluate', argv.out === undefined ? undefined : { kind: 'file', path: argv.out }, { checkpoints: argv.checkpoints, data: [argv.data] });
-  const engine = await startEngine(argv);
-  const { loadDataset } = await import('../../io/dataset.ts');
-  const { openAnalysisFor, analysisSpecOf } = await import('../../analysis/openAnalysis.ts');
-  const { predictOutputs, averageOutputs, scoreOutputs } = await import('../../objective/predictions.ts');
-  const { makeResultDocument, engineRef, writeResultDocument } = await import('../../results/resultDocument.ts');
-  const { recordedOptions, checkpointRef, dataRef } = await import('../../analysis/openAnalysis.ts');
-  type Outputs = Awaited<ReturnType<typeof predictOutputs>>;
-
-  const data = await loadDataset(argv.data, { seed: argv.seed });
-  const models: EvaluateResult['models'] = [];
-  const refs = [];
-  const outputs: Outputs[] = [];
-  let loss: Awaited<ReturnType<typeof openAnalysisFor>>['loss'] | null = null;
-  let passes = 0;
-  for (const path of argv.checkpoints) {
-    const a = await openAnalysisFor(analysisSpecOf({ ...argv, checkpoint: path }), { out: argv.out, engine, data });
-    try {
-      const ckpt = a.checkpoint;
-      if (loss !== null && a.loss !== loss) {
-        throw new UsageError(`evaluate: ${path} needs loss ${a.loss} but earlier checkpoints use ${loss}; pass --loss explicitly`);
-      }
-      loss = a.loss;
-      const r = a.objective.lossAndAccuracy(a.objective.params);
-      passes++;
-      if (argv.ensemble) outputs.push(await predictOutputs(ckpt.network, data, loss, { bn: argv.bn, batchSize: argv.batchSize }));
-      models.push({ checkpoint: ckpt.dir, sha256: ckpt.sha256, ...r });
-      refs.push(checkpointRef(ckpt));
-      note(argv, `evaluate: ${ckpt.dir}: loss ${r.loss.toPrecision(6)}${r.accuracy === null ? '' : `, accuracy ${r.accuracy.toFixed(4)}`}`);
-    } finally {
-      a.dispose();
-    }
-  }
-  if (argv.ensemble && outputs[0] && outputs.some((o) => o.units !== outputs[0]!.units)) {
-    throw new UsageError('evaluate: --ensemble needs checkpoints with the same number of outputs');
-  }
-  const ensemble = argv.ensemble ? { ...scoreOutputs(averageOutputs(outputs), data, loss!), members: outputs.length } : null;
-  const result: EvaluateResult = { models, ensemble };
-  const doc = makeResultDocument({
-    command: 'evaluate',
-    options: recordedOptions(argv),
-    seed: argv.seed,
-    checkpoints: refs,
-    data: dataRef(data),
-    loss: loss!,
-    bn: argv.bn,
-    l2: argv.l2,
-    engine: engineRef(engine),
-    result,
-    cost: { seconds: (performance.now() - startedAt) / 1000, lossEvaluations: passes + outputs.length, gradients: 0, hvps: 0 },
-  });
-  if (argv.out) await writeResultDocument(argv.out, doc);
-  printResult(argv, doc, () => {
-    const lines = models.map(
-      (m) => `${m.checkpoint}: loss ${m.loss.toPrecision(6)}${m.accuracy === null ? '' : `  accuracy ${(100 * m.accuracy).toFixed(2)}%`}`,
-    );
-    if (ensemble) {
-      lines.push(
-        `ensemble of ${ensemble.members}: loss ${ensemble.loss.toPrecision(6)}${ensemble.accuracy === null ? '' : `  accuracy ${(100 * ensemble.accuracy).toFixed(2)}%`}`,
-      );
-    }
-    return lines.join('\n');
-  });
+  const { runEvaluate } = await import('../jobs/evaluateRun.ts');
+  await runEvaluate(argv);
 }

@@ -33,7 +33,7 @@ async function readJson(file: string): Promise<unknown> {
   } catch (e) {
     throw new InputError(`merge: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
   }
-  const { parseJsonText } = await import('../../results/parseJsonText.ts');
+  const { parseJsonText } = await import('../../io/parseJsonText.ts');
   return parseJsonText(text, file, 'merge: ');
 }
 

@@ -6,7 +6,8 @@
 import type { Argv } from 'yargs';
 import type { CommandArgs } from '../command.ts';
 import type { GlobalOptions } from '../globalOptions.ts';
-import { withAnalysisOptions, type AnalysisOptions } from '../analysisOptions.ts';
+import { ANALYSIS_GROUP, ANALYSIS_OPTIONS_DATA_OPTIONAL, type AnalysisOptions } from '../analysisOptions.ts';
+import { applyOptions } from '../options/OptionTable.ts';
 import { UsageError } from '../../errors.ts';
 
 export const command = 'selftest [checkpoint]';
@@ -21,7 +22,7 @@ interface SelftestCliOptions extends Partial<AnalysisOptions> {
 }
 
 export function builder(y: Argv<GlobalOptions>): Argv<GlobalOptions & SelftestCliOptions> {
-  return withAnalysisOptions(y, { dataRequired: false })
+  return applyOptions(y, ANALYSIS_OPTIONS_DATA_OPTIONAL, ANALYSIS_GROUP)
     .positional('checkpoint', { describe: 'a checkpoint (any format) to check on --data', type: 'string' })
     .option('only', { describe: 'comma-separated known minima to run (default: all)', type: 'string', requiresArg: true })
     .option('directions', { describe: 'random unit directions for the derivative check of a checkpoint', type: 'number', default: 3, requiresArg: true })

@@ -7,7 +7,6 @@
  * assemble into the report a single run computes.
  */
 import { UsageError } from '../../errors.ts';
-import { integerInRange } from '../../limits.ts';
 import { validateBatchSize, validateL2 } from '../../objective/modelObjective.ts';
 import { hvpOperator, type HvpOperator } from '../../hessian/HvpOperator.ts';
 import { resolveHessianOptions, type HessianOptions, type ResolvedHessianOptions } from '../../hessian/hessianOptions.ts';
@@ -48,7 +47,6 @@ export function withSamples(spec: string, n: number): string {
 
 /** The job's description from the command line; every option is checked here, before anything is loaded. */
 export function describeHessian(argv: HessianArgs): HessianDescription {
-  if (argv.samples !== undefined) integerInRange('hessian', 'samples', argv.samples, 1, 1e9);
   const options = resolveHessianOptions({
     solver: argv.solver,
     topK: argv.topK,
