@@ -3,8 +3,8 @@
  * objective, BatchNorm in inference mode, dropout off, no L2 term), and of an ensemble of
  * models (predictions averaged in probability space, as `evaluate --ensemble`).
  */
-import type { tfl } from '../engine/tf.ts';
 import type { Dataset } from '../io/dataset.ts';
+import type { NetworkLike } from '../formats/layers/layersNetwork.ts';
 import type { Loss } from '../objective/losses.ts';
 import { createModelObjective } from '../objective/modelObjective.ts';
 import type { LossAndAccuracy } from '../objective/Objective.ts';
@@ -12,7 +12,7 @@ import { predictOutputs, scoreOutputs, type Outputs } from '../objective/predict
 
 export const EVAL_CHUNK = 1000;
 
-export async function scoreModel(model: tfl.LayersModel, data: Dataset, loss: Loss): Promise<LossAndAccuracy> {
+export async function scoreModel(model: NetworkLike, data: Dataset, loss: Loss): Promise<LossAndAccuracy> {
   const o = await createModelObjective(model, data, { loss, batchSize: EVAL_CHUNK });
   try {
     return o.lossAndAccuracy(o.params);
@@ -32,7 +32,7 @@ export class EnsembleScore {
     readonly loss: Loss,
   ) {}
 
-  async add(model: tfl.LayersModel): Promise<void> {
+  async add(model: NetworkLike): Promise<void> {
     this.addOutputs(await predictOutputs(model, this.data, this.loss, { batchSize: EVAL_CHUNK }));
   }
 

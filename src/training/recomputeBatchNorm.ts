@@ -48,7 +48,7 @@ export function batchNormLayers(model: tfl.LayersModel): tfl.layers.Layer[] {
 }
 
 /** Per-channel running mean and sum of squared deviations (Chan et al.'s merge). */
-class ChannelMoments {
+export class ChannelMoments {
   readonly mean: Float64Array;
   readonly m2: Float64Array;
   count = 0;
@@ -72,6 +72,13 @@ class ChannelMoments {
         bm2[j] += d * d;
       }
     }
+    this.merge(bm, bm2, rows);
+  }
+
+  /** Adds a batch given by its per-channel means, sums of squared deviations and row count. */
+  merge(bm: ArrayLike<number>, bm2: ArrayLike<number>, rows: number): void {
+    if (rows === 0) return;
+    const c = this.channels;
     const n = this.count;
     const total = n + rows;
     for (let j = 0; j < c; j++) {

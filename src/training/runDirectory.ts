@@ -5,8 +5,8 @@
  *                       atomically as a whole under a new name, after which older
  *                       epoch-J directories are removed (so a crash or Ctrl-C at any
  *                       moment leaves a complete state): a checkpoint (model.json, weights.bin,
- *                       sharpness.json) of all current weights (BatchNorm moving statistics
- *                       included), momentum.bin (float32 LE, trainable-weight order),
+ *                       sharpness.json; model.onnx for ONNX runs) of all current weights
+ *                       (BatchNorm moving statistics included), momentum.bin (float32 LE, trainable-weight order),
  *                       swa.bin (float64 LE, all weights; SWA only) and state.json
  *                       (epoch, iteration, counts, the run's fingerprint, the log so far)
  *   DIR/train-log.json  the log (per epoch: train/eval loss and accuracy, lr; per
@@ -18,11 +18,9 @@ import * as path from 'node:path';
 import { tf, tfl } from '../engine/tf.ts';
 import { InputError } from '../errors.ts';
 import { writeDirAtomic, writeJsonAtomic, type FileContents } from '../io/atomicWrite.ts';
-import { saveCheckpoint, type SavedCheckpoint, type Sidecar } from '../io/checkpoint.ts';
-import { loadLayers as loadCheckpoint } from '../formats/loadCheckpoint.ts';
+import { type Sidecar } from '../io/checkpoint.ts';
 import { artifactsToFiles } from '../io/fsIOHandler.ts';
 import { SIDECAR_JSON } from '../io/checkpointFiles.ts';
-import { flatWeights } from './modelWeights.ts';
 import type { TrainerState } from './trainLoop.ts';
 
 export const STATE_DIR = 'state';
@@ -133,11 +131,11 @@ export function stateDirFor(dir: string, epoch: number): string {
 
 /**
  * Writes DIR/state/epoch-K atomically (K = state.epoch), then removes older state
- * directories. `model` must hold `state.weights` (the state's checkpoint is saved from it,
- * in its original topology).
+ * directories. `checkpoint` holds the files of a checkpoint of `state.weights` (RunModel.files:
+ * saved in the model's own format and topology).
  */
-export async function saveTrainState(dir: string, model: tfl.LayersModel, state: TrainerState, meta: SavedStateMeta): Promise<string> {
-  const files = await modelFiles(model);
+export async function saveTrainState(dir: string, checkpoint: Record<string, FileContents>, state: TrainerState, meta: SavedStateMeta): Promise<string> {
+  const files = { ...checkpoint };
   files[SIDECAR_JSON] = `${JSON.stringify(meta.sidecar, null, 2)}\n`;
   const momentumFlat = new Float32Array(state.momentum.reduce((a, m) => a + m.length, 0));
   let off = 0;
@@ -177,8 +175,11 @@ export interface LoadedState {
   dir: string;
 }
 
-/** Reads the newest complete DIR/state/epoch-K; undefined when there is none. */
-export async function loadTrainState(dir: string): Promise<LoadedState | undefined> {
+/**
+ * Reads the newest complete DIR/state/epoch-K; undefined when there is none. `readWeights`
+ * reads the flat weights of its checkpoint (RunModel.readFlatWeights).
+ */
+export async function loadTrainState(dir: string, readWeights: (checkpointDir: string) => Promise<Float32Array>): Promise<LoadedState | undefined> {
   let sdir: string | undefined;
   for (const d of await stateDirs(dir)) {
     if (await exists(path.join(d.dir, STATE_JSON))) {
@@ -204,13 +205,7 @@ export async function loadTrainState(dir: string): Promise<LoadedState | undefin
     throw new InputError(`train: ${sjson} is not valid JSON (${(e as Error).message.split('\n')[0]}); remove ${dir} to start over`);
   }
   if (meta.schema !== STATE_SCHEMA) throw new InputError(`train: ${sjson} has schema ${String(meta.schema)}, expected ${STATE_SCHEMA}`);
-  const ckpt = await loadCheckpoint(sdir);
-  let weights: Float32Array;
-  try {
-    weights = flatWeights(ckpt.model);
-  } finally {
-    ckpt.model.dispose();
-  }
+  const weights = await readWeights(sdir);
   const total = meta.momentumSizes.reduce((a, b) => a + b, 0);
   const mflat = readF32(new Uint8Array(await fs.readFile(path.join(sdir, MOMENTUM_BIN))), path.join(sdir, MOMENTUM_BIN), total);
   const momentum: Float32Array[] = [];
@@ -230,11 +225,6 @@ export async function loadTrainState(dir: string): Promise<LoadedState | undefin
     log: meta.log,
     dir: sdir,
   };
-}
-
-/** Saves a checkpoint inside the run directory (replacing an earlier one of the same name: a resumed run rewrites it identically). */
-export async function saveRunCheckpoint(dir: string, name: string, model: tfl.LayersModel, sidecar: Sidecar): Promise<SavedCheckpoint> {
-  return saveCheckpoint(model, path.join(dir, name), sidecar, { overwrite: true });
 }
 
 /** DIR/train-log.json parsed; undefined when absent. */

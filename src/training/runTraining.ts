@@ -19,28 +19,25 @@ import { tfl } from '../engine/tf.ts';
 import { ErrorKind, SharpnessError, UsageError } from '../errors.ts';
 import type { Dataset } from '../io/dataset.ts';
 import { type Sidecar } from '../io/checkpoint.ts';
-import { loadLayers as loadCheckpoint } from '../formats/loadCheckpoint.ts';
+import { loadCheckpoint } from '../formats/loadCheckpoint.ts';
 import { canonicalJson } from '../io/canonicalJson.ts';
 import { removeLeftoversIn } from '../io/atomicWrite.ts';
-import { sha256Hex } from '../io/sha256.ts';
 import type { Loss } from '../objective/losses.ts';
 import type { LossAndAccuracy } from '../objective/Objective.ts';
 import { VERSION } from '../version.ts';
 import { EnsembleScore, scoreModel } from './evaluateModel.ts';
-import { flatWeights, setFlatWeights } from './modelWeights.ts';
-import { recomputeBatchNormInPlace } from './recomputeBatchNorm.ts';
+import { layersRunModel } from './layersRunModel.ts';
+import type { RunModel } from './RunModel.ts';
 import {
   inspectRunDirectory,
   loadTrainState,
   readTrainLog,
-  saveRunCheckpoint,
   saveTrainState,
   writeTrainLog,
   STATE_DIR,
   TRAIN_LOG,
 } from './runDirectory.ts';
 import { Method, batchesPerEpoch, checkAgainstData, hyperparameters, type TrainConfig } from './trainConfig.ts';
-import { buildTrainingNetwork, topologyOf, unseedableNoiseLayers } from './trainingModel.ts';
 import { Trainer, TrainingStopped, type EpochStats, type IterationInfo, type TrainerState } from './trainLoop.ts';
 
 export const TRAIN_LOG_SCHEMA = 'sharpness/train-log@1';
@@ -127,8 +124,9 @@ export interface RunEvents {
 
 export interface RunTrainingArgs {
   /** The model to train, in the topology to save (a final softmax is kept in checkpoints).
-   *  Holds the initial weights; used as a staging model, so its weights are overwritten. */
-  model: tfl.LayersModel;
+   *  Holds the initial weights. A layers model is used as the staging model, so its weights
+   *  are overwritten; an ONNX graph comes as onnxRunModel(graph). */
+  model: tfl.LayersModel | RunModel;
   /** How the model was given ('mlp', a path, ...), for the log. */
   modelSource: string;
   data: Dataset;
@@ -176,14 +174,15 @@ function interrupted(stateDir: string, epoch: number): SharpnessError {
 }
 
 export async function runTraining(args: RunTrainingArgs): Promise<TrainSummary> {
-  const { model, data, evalData, loss, config, outDir, events = {} } = args;
+  const { data, evalData, loss, config, outDir, events = {} } = args;
+  const model: RunModel = args.model instanceof tfl.LayersModel ? layersRunModel(args.model) : args.model;
   const started = performance.now();
   checkAgainstData(config, data.n);
   const hp = hyperparameters(config);
   const nb = batchesPerEpoch(config, data.n);
   const dataRef = { spec: data.spec, samples: data.n, sha256: data.sha256 };
   const evalRef = evalData ? { spec: evalData.spec, samples: evalData.n, sha256: evalData.sha256 } : null;
-  const initialSha = sha256Hex(canonicalJson(topologyOf(model)), new Uint8Array(flatWeights(model).buffer));
+  const initialSha = model.initialSha();
   // --save-every may change between reruns; everything else must match to resume.
   const fpHyper = { ...hp };
   delete fpHyper['saveEvery'];
@@ -198,7 +197,7 @@ export async function runTraining(args: RunTrainingArgs): Promise<TrainSummary> 
   if (kind === 'foreign') {
     throw new UsageError(`train: --out ${outDir} exists and is not a training run directory; choose a new or empty directory`);
   }
-  const resumed = kind === 'run' ? await loadTrainState(outDir) : undefined;
+  const resumed = kind === 'run' ? await loadTrainState(outDir, (dir) => model.readFlatWeights(dir)) : undefined;
   let stateDir = resumed?.dir ?? path.join(outDir, STATE_DIR);
   if (kind === 'run' && !resumed) {
     // Interrupted before its first epoch ended: the same run starts over, another is refused.
@@ -214,9 +213,7 @@ export async function runTraining(args: RunTrainingArgs): Promise<TrainSummary> 
       throw new UsageError(`train: --out ${outDir} holds a run with different settings (${diff}); use the same options to resume it, or another --out`);
     }
   }
-  for (const name of unseedableNoiseLayers(model)) {
-    events.onNote?.(`train: warning: layer ${name} draws its own random numbers; this run is not exactly reproducible`);
-  }
+  for (const line of model.warnings()) events.onNote?.(line);
 
   const log: TrainLog = resumed
     ? (resumed.log as TrainLog)
@@ -237,7 +234,7 @@ export async function runTraining(args: RunTrainingArgs): Promise<TrainSummary> 
         iterations: { lr: [], loss: [] },
         done: false,
       };
-  const net = await buildTrainingNetwork(model, loss);
+  const net = await model.trainingNet(loss);
   const trainerState: TrainerState | undefined = resumed?.state;
   const trainer = new Trainer({ net, data, loss, config, ...(trainerState ? { state: trainerState } : {}) });
   const resumedFrom = trainer.epoch;
@@ -251,10 +248,8 @@ export async function runTraining(args: RunTrainingArgs): Promise<TrainSummary> 
     ...extra,
   });
   /** Puts the network's weights (or given flat weights) into the staging model. */
-  const stage = (flat?: ArrayLike<number>): void => {
-    if (flat) setFlatWeights(model, flat);
-    else model.setWeights(net.getWeights());
-  };
+  const stage = (flat?: ArrayLike<number>): void => model.stage(flat);
+  const saveRunCheckpoint = (name: string, sidecar: Sidecar) => model.save(path.join(outDir, name), sidecar);
 
   // FGE: the ensemble so far on the eval data (rebuilt from the saved snapshots on resume).
   const snapshotPaths: string[] = [];
@@ -265,9 +260,9 @@ export async function runTraining(args: RunTrainingArgs): Promise<TrainSummary> 
     if (ensemble) {
       const c = await loadCheckpoint(dir);
       try {
-        await ensemble.add(c.model);
+        await ensemble.add(c.network);
       } finally {
-        c.model.dispose();
+        c.dispose();
       }
     }
   }
@@ -284,16 +279,16 @@ export async function runTraining(args: RunTrainingArgs): Promise<TrainSummary> 
         onSnapshot: async (s) => {
           stage();
           const dir = path.join(outDir, `snapshot-${s.index}`);
-          await saveRunCheckpoint(outDir, `snapshot-${s.index}`, model, baseSidecar({ epoch: s.epoch, iteration: s.iteration, lr: s.lr, snapshot: s.index }));
+          await saveRunCheckpoint(`snapshot-${s.index}`, baseSidecar({ epoch: s.epoch, iteration: s.iteration, lr: s.lr, snapshot: s.index }));
           snapshotPaths[s.index - 1] = dir;
-          await ensemble?.add(model);
+          await ensemble?.add(model.network());
         },
       }).catch((e: unknown) => {
         if (e instanceof TrainingStopped) throw interrupted(stateDir, trainer.epoch);
         throw e;
       });
       stage();
-      const ev = evalData ? scores(await scoreModel(model, evalData, loss)) : null;
+      const ev = evalData ? scores(await scoreModel(model.network(), evalData, loss)) : null;
       const record: EpochRecord = {
         epoch: stats.epoch,
         trainLoss: stats.trainLoss,
@@ -308,8 +303,8 @@ export async function runTraining(args: RunTrainingArgs): Promise<TrainSummary> 
         let swaEval: Scores | null = null;
         if (evalData) {
           stage(swaFlat);
-          await recomputeBatchNormInPlace(model, data, { batchSize: config.batchSize });
-          swaEval = scores(await scoreModel(model, evalData, loss));
+          await model.recomputeBatchNorm(data, config.batchSize);
+          swaEval = scores(await scoreModel(model.network(), evalData, loss));
           stage();
         }
         record.swa = { count: trainer.swaCount, evalLoss: swaEval?.loss ?? null, evalAccuracy: swaEval?.accuracy ?? null };
@@ -323,9 +318,7 @@ export async function runTraining(args: RunTrainingArgs): Promise<TrainSummary> 
       log.iterations.loss.push(...stats.iterations.loss);
       if (config.saveEvery > 0 && stats.epoch % config.saveEvery === 0) {
         await saveRunCheckpoint(
-          outDir,
           `epoch-${stats.epoch}`,
-          model,
           baseSidecar({
             epoch: stats.epoch,
             metrics: metricsOf({ trainLoss: record.trainLoss, trainAccuracy: record.trainAccuracy, evalLoss: record.evalLoss, evalAccuracy: record.evalAccuracy }),
@@ -334,7 +327,7 @@ export async function runTraining(args: RunTrainingArgs): Promise<TrainSummary> 
       }
       // The state last: once it is written, everything before it is.
       await writeTrainLog(outDir, log);
-      stateDir = await saveTrainState(outDir, model, trainer.state(), {
+      stateDir = await saveTrainState(outDir, await model.files(), trainer.state(), {
         fingerprint,
         log,
         sidecar: baseSidecar({ epoch: stats.epoch, state: true }),
@@ -347,12 +340,10 @@ export async function runTraining(args: RunTrainingArgs): Promise<TrainSummary> 
     const solutions: Record<string, SolutionResult> = {};
     const lastEpoch = log.epochs[log.epochs.length - 1] ?? null;
     const saveSolution = async (name: string, extra: Sidecar): Promise<SolutionResult> => {
-      const tr = scores(await scoreModel(model, data, loss));
-      const ev = evalData ? scores(await scoreModel(model, evalData, loss)) : null;
+      const tr = scores(await scoreModel(model.network(), data, loss));
+      const ev = evalData ? scores(await scoreModel(model.network(), evalData, loss)) : null;
       const saved = await saveRunCheckpoint(
-        outDir,
         name,
-        model,
         baseSidecar({
           epoch: config.epochs,
           metrics: metricsOf({ trainLoss: tr.loss, trainAccuracy: tr.accuracy, evalLoss: ev?.loss, evalAccuracy: ev?.accuracy }),
@@ -367,8 +358,8 @@ export async function runTraining(args: RunTrainingArgs): Promise<TrainSummary> 
       const swaFlat = trainer.swaWeights();
       if (!swaFlat) throw new UsageError('train: SWA averaged no iterate; check --swa-start and --cycle');
       stage(swaFlat);
-      const bn = await recomputeBatchNormInPlace(model, data, { batchSize: config.batchSize });
-      const extra = { solution: 'swa', swaCount: trainer.swaCount, batchNormRecomputed: bn.length > 0 };
+      const bn = await model.recomputeBatchNorm(data, config.batchSize);
+      const extra = { solution: 'swa', swaCount: trainer.swaCount, batchNormRecomputed: bn > 0 };
       solutions['swa'] = await saveSolution('swa', extra);
       solutions['final'] = await saveSolution('final', extra);
     } else {
@@ -379,9 +370,9 @@ export async function runTraining(args: RunTrainingArgs): Promise<TrainSummary> 
       for (const dir of snapshotPaths) {
         const c = await loadCheckpoint(dir);
         try {
-          await trainEnsemble.add(c.model);
+          await trainEnsemble.add(c.network);
         } finally {
-          c.model.dispose();
+          c.dispose();
         }
       }
       const ev = ensemble?.score() ?? null;
@@ -409,6 +400,6 @@ export async function runTraining(args: RunTrainingArgs): Promise<TrainSummary> 
     };
   } finally {
     trainer.dispose();
-    net.dispose();
+    model.dispose();
   }
 }

@@ -15,12 +15,12 @@ import type { Dataset } from '../io/dataset.ts';
 import { NumericError, UsageError } from '../errors.ts';
 import { Loss, binaryCrossEntropyFromLogits, crossEntropyFromLogits, meanSquaredError } from '../objective/losses.ts';
 import { addL2Gradient, samGradient, sgdGradient, type StepGradient } from './methodStep.ts';
-import { flatWeights, setFlatWeights } from './modelWeights.ts';
 import { endsCycle, lrAt, type LrPlan } from './schedules.ts';
 import { HeavyBall } from './sgdStep.ts';
 import { RunningAverage } from './swaAverage.ts';
 import { Method, batchesPerEpoch, lrPlanFor, type TrainConfig } from './trainConfig.ts';
-import { outputUnits, seedDropout } from './trainingModel.ts';
+import { isLayersModel, layersTrainableNet } from './layersTrainableNet.ts';
+import type { TrainableNet } from './TrainableNet.ts';
 
 /** Everything needed to continue a run after `epoch` completed epochs. */
 export interface TrainerState {
@@ -28,7 +28,7 @@ export interface TrainerState {
   epoch: number;
   /** Completed iterations (epoch * batches per epoch). */
   iteration: number;
-  /** All model weights (trainable and not), `model.weights` order. */
+  /** All weights (trainable and not), TrainableNet.flatWeights order (`model.weights` for layers models). */
   weights: Float32Array;
   /** Heavy-ball buffers, one per trainable weight. */
   momentum: Float32Array[];
@@ -109,8 +109,9 @@ export function permutation(n: number, rng: Rng): Int32Array {
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 export interface TrainerArgs {
-  /** The training network (logits for ce / bce); its weights are trained in place. */
-  net: tfl.LayersModel;
+  /** The training network (logits for ce / bce); its weights are trained in place. A layers
+   *  model is wrapped by layersTrainableNet. */
+  net: tfl.LayersModel | TrainableNet;
   data: Dataset;
   loss: Loss;
   config: TrainConfig;
@@ -119,7 +120,7 @@ export interface TrainerArgs {
 }
 
 export class Trainer {
-  readonly net: tfl.LayersModel;
+  readonly net: TrainableNet;
   readonly data: Dataset;
   readonly loss: Loss;
   readonly config: TrainConfig;
@@ -140,22 +141,22 @@ export class Trainer {
   constructor(args: TrainerArgs) {
     const { net, data, loss, config, state } = args;
     if (data.n === 0) throw new UsageError(`train: ${data.spec} is empty`);
-    this.net = net;
+    this.net = isLayersModel(net) ? layersTrainableNet(net) : net;
     this.data = data;
     this.loss = loss;
     this.config = config;
     this.plan = lrPlanFor(config, data.n);
     this.batches = batchesPerEpoch(config, data.n);
-    this.vars = net.trainableWeights.map((w) => w.read() as Variable);
-    this.units = outputUnits(net);
+    this.vars = [...this.net.vars];
+    this.units = this.net.outputUnits;
     this.per = data.sampleShape.reduce((a, b) => a * b, 1);
     this.rng = createRng(config.seed);
-    const size = net.weights.reduce((a, w) => a + (w.shape as number[]).reduce((x, y) => x * y, 1), 0);
+    const size = this.net.weightCount;
     if (state) {
       if (state.iteration !== state.epoch * this.batches) {
         throw new UsageError(`train: the saved state is at iteration ${state.iteration}, not at the end of epoch ${state.epoch}`);
       }
-      setFlatWeights(net, state.weights);
+      this.net.setFlatWeights(state.weights);
     }
     this.optimizer = new HeavyBall(this.vars, config.momentum, state?.momentum);
     this.average = config.method === Method.swa ? new RunningAverage(size, state?.swa ?? undefined) : null;
@@ -193,7 +194,7 @@ export class Trainer {
     return {
       epoch: this.epochsDone,
       iteration: this.iterationsDone,
-      weights: flatWeights(this.net),
+      weights: this.net.flatWeights(),
       momentum: this.optimizer.bufferValues(),
       swa: this.average ? { values: this.average.mean(), count: this.average.count } : null,
       snapshots: this.snapshotsTaken,
@@ -229,7 +230,7 @@ export class Trainer {
   }
 
   private logits(x: Tensor): Tensor {
-    const out = this.net.apply(x, { training: true }) as Tensor;
+    const out = this.net.trainingOutput(x);
     return out.rank > 2 ? tf.reshape(out, [out.shape[0]!, -1]) : out;
   }
 
@@ -263,16 +264,14 @@ export class Trainer {
     let g: StepGradient;
     if (this.config.method === Method.sam) {
       const sam = this.config.sam!;
-      const stats = this.net.nonTrainableWeights;
-      let saved: Tensor[] = [];
+      let restore: (() => void) | undefined;
       g = samGradient(first, plain, this.vars, sam, {
         // BatchNorm's moving statistics are updated by the first pass only.
         beforeSecondPass: () => {
-          saved = stats.map((w) => w.read().clone());
+          restore = this.net.saveState();
         },
         afterSecondPass: () => {
-          stats.forEach((w, i) => w.write(saved[i]!));
-          tf.dispose(saved);
+          restore?.();
         },
       });
       this.gradients += 2;
@@ -280,6 +279,7 @@ export class Trainer {
       g = sgdGradient(first, this.vars);
       this.gradients += 1;
     }
+    this.net.endStep();
     let hitCount: number | null = null;
     if (hits) {
       hitCount = (hits as Tensor).dataSync()[0]!;
@@ -312,7 +312,7 @@ export class Trainer {
     const cyclic = this.plan.cyclic;
     // SWA (Algorithm 1): w_swa starts at the weights where the cyclic phase begins.
     if (this.average && cyclic && this.iterationsDone === cyclic.start && this.average.count === 0) {
-      const w = flatWeights(this.net);
+      const w = this.net.flatWeights();
       this.average.update(w);
       events.onAverage?.(w, this.average.count, this.iterationsDone);
     }
@@ -322,7 +322,7 @@ export class Trainer {
       const lr = lrAt(this.plan, i);
       const start = b * B;
       const size = Math.min(B, this.data.n - start);
-      seedDropout(this.net, epochRng.fork(b + 1));
+      this.net.seedStep(epochRng.fork(b + 1));
       const { x, y } = this.batchTensors(order, start, size);
       let r: { loss: number; hits: number | null };
       try {
@@ -338,7 +338,7 @@ export class Trainer {
       seen += size;
       if (cyclic && i > cyclic.start && endsCycle(i - cyclic.start, cyclic.cycle)) {
         if (this.average) {
-          const w = flatWeights(this.net);
+          const w = this.net.flatWeights();
           this.average.update(w);
           events.onAverage?.(w, this.average.count, i);
         }

@@ -1,7 +1,8 @@
 /**
  * `sharpness swa CKPT... --data D --out DIR`: post-hoc SWA of saved checkpoints of one
  * architecture: every weight averaged, BatchNorm statistics recomputed on D, saved as a
- * checkpoint with a sidecar naming its parents.
+ * checkpoint with a sidecar naming its parents. ONNX checkpoints are written back as ONNX
+ * (DIR/model.onnx: the first checkpoint's graph with the averaged initializers).
  */
 import type { Argv } from 'yargs';
 import type { CommandArgs } from '../command.ts';
@@ -9,6 +10,10 @@ import type { GlobalOptions } from '../globalOptions.ts';
 import { note, printResult, startEngine } from '../output.ts';
 import { UsageError } from '../../errors.ts';
 import { LOSS_CHOICES } from '../../objective/resolveLoss.ts';
+import type { SavedCheckpoint } from '../../io/checkpoint.ts';
+import type { LossAndAccuracy } from '../../objective/Objective.ts';
+import type { OnnxCheckpoint } from '../../formats/Checkpoint.ts';
+import type { OnnxModel } from '../../formats/onnx/OnnxModel.ts';
 
 export const command = 'swa <checkpoints..>';
 export const describe = 'average checkpoints of one architecture (post-hoc SWA), BatchNorm recomputed on --data';
@@ -47,7 +52,7 @@ export async function handler(argv: CommandArgs<SwaOptions>): Promise<void> {
   guardOutput('swa', { kind: 'dir', path: argv.out, creates: '*' }, { checkpoints: argv.checkpoints, data: [argv.data, argv.evalData] });
   const engine = await startEngine(argv);
   const { loadCheckpoint } = await import('../../formats/loadCheckpoint.ts');
-  const { requireLayers } = await import('../../formats/Checkpoint.ts');
+  const { CheckpointFormat } = await import('../../formats/Network.ts');
   const { saveCheckpoint } = await import('../../io/checkpoint.ts');
   const { loadDataset } = await import('../../io/dataset.ts');
   const { validateDataForModel } = await import('../../io/validateData.ts');
@@ -58,38 +63,37 @@ export async function handler(argv: CommandArgs<SwaOptions>): Promise<void> {
   const { makeResultDocument, engineRef } = await import('../../results/resultDocument.ts');
   const { recordedOptions, dataRef, checkpointRef, checkOutPath } = await import('../../analysis/openAnalysis.ts');
   const { VERSION } = await import('../../version.ts');
-  type Ckpt = ReturnType<typeof requireLayers>;
+  type Ckpt = Awaited<ReturnType<typeof loadCheckpoint>>;
 
   const ckpts: Ckpt[] = [];
   try {
     for (const p of argv.checkpoints) {
-      const c = requireLayers(await loadCheckpoint(p), 'swa');
-      checkOutPath(argv.out, { dirs: [c.dir] });
+      const c = await loadCheckpoint(p);
       ckpts.push(c);
+      checkOutPath(argv.out, { dirs: [c.dir] });
+      if (c.format !== ckpts[0]!.format) {
+        throw new UsageError(`swa: the checkpoints mix formats (${ckpts[0]!.dir}: ${ckpts[0]!.format}, ${c.dir}: ${c.format}); only checkpoints of one format and architecture can be averaged`);
+      }
     }
     const data = await loadDataset(argv.data, { seed: argv.seed });
     const evalData = argv.evalData ? await loadDataset(argv.evalData, { seed: argv.seed }) : undefined;
-    const target = ckpts[0]!.model;
-    validateDataForModel(data, ckpts[0]!.network);
-    if (evalData) validateDataForModel(evalData, ckpts[0]!.network);
-    const loss = resolveLoss(argv.loss, data, target);
+    const first = ckpts[0]!;
+    validateDataForModel(data, first.network);
+    if (evalData) validateDataForModel(evalData, first.network);
+    const loss = resolveLoss(argv.loss, data, first.network);
     const refs = ckpts.map(checkpointRef);
-    const bn = await averageIntoInPlace(
-      target,
-      ckpts.map((c) => ({ label: c.dir, model: c.model })),
-      data,
-      { batchSize },
-    );
-    note(argv, `swa: averaged ${ckpts.length} checkpoints${bn.length > 0 ? `; BatchNorm statistics of ${bn.length} layer${bn.length === 1 ? '' : 's'} recomputed on ${data.spec}` : ''}`);
-    const train = await scoreModel(target, data, loss);
-    const ev = evalData ? await scoreModel(target, evalData, loss) : null;
-    const metrics: Record<string, number> = { trainLoss: train.loss };
-    if (train.accuracy !== null) metrics['trainAccuracy'] = train.accuracy;
-    if (ev) {
-      metrics['evalLoss'] = ev.loss;
-      if (ev.accuracy !== null) metrics['evalAccuracy'] = ev.accuracy;
-    }
-    const saved = await saveCheckpoint(target, argv.out, {
+    const scoreAll = async (net: Parameters<typeof scoreModel>[0]) => {
+      const train = await scoreModel(net, data, loss);
+      const ev = evalData ? await scoreModel(net, evalData, loss) : null;
+      const metrics: Record<string, number> = { trainLoss: train.loss };
+      if (train.accuracy !== null) metrics['trainAccuracy'] = train.accuracy;
+      if (ev) {
+        metrics['evalLoss'] = ev.loss;
+        if (ev.accuracy !== null) metrics['evalAccuracy'] = ev.accuracy;
+      }
+      return { train, ev, metrics };
+    };
+    const sidecarWith = (metrics: Record<string, number>) => ({
       method: 'swa',
       hyperparameters: { posthoc: true, checkpoints: ckpts.length, data: data.spec, batchSize },
       seed: argv.seed,
@@ -97,11 +101,55 @@ export async function handler(argv: CommandArgs<SwaOptions>): Promise<void> {
       parents: refs.map((r) => ({ path: r.path, sha256: r.sha256 })),
       createdBy: `sharpness ${VERSION}`,
     });
+    const noteAveraged = (bnCount: number) =>
+      note(argv, `swa: averaged ${ckpts.length} checkpoints${bnCount > 0 ? `; BatchNorm statistics of ${bnCount} layer${bnCount === 1 ? '' : 's'} recomputed on ${data.spec}` : ''}`);
+    let saved: SavedCheckpoint;
+    let bnNames: string[];
+    let train: LossAndAccuracy;
+    let ev: LossAndAccuracy | null;
+    if (first.format === CheckpointFormat.onnx) {
+      // ONNX: the average written into the first checkpoint's graph (DIR/model.onnx).
+      const path = await import('node:path');
+      const { averageOnnxCheckpoints } = await import('../../training/averageOnnxCheckpoints.ts');
+      const { createOnnxModel } = await import('../../formats/onnx/loadOnnx.ts');
+      const { onnxNetwork } = await import('../../formats/onnx/onnxNetwork.ts');
+      const { saveOnnxCheckpoint, ONNX_MODEL_FILE } = await import('../../io/saveOnnxCheckpoint.ts');
+      const models = ckpts.map((c) => ({ label: c.dir, model: (c as OnnxCheckpoint<OnnxModel>).onnx }));
+      const avg = averageOnnxCheckpoints(models, data, { batchSize });
+      noteAveraged(avg.bn.length);
+      const m0 = models[0]!.model;
+      const bytes = m0.serialize(avg.params, avg.state);
+      const averaged = createOnnxModel(bytes, path.join(argv.out, ONNX_MODEL_FILE));
+      try {
+        const s = await scoreAll(onnxNetwork(averaged));
+        ({ train, ev } = s);
+        const weights = [...m0.params.map((p, i) => ({ name: p.name, values: avg.params[i]! })), ...m0.state.map((p, i) => ({ name: p.name, values: avg.state[i]! }))];
+        saved = await saveOnnxCheckpoint(argv.out, bytes, sidecarWith(s.metrics), { weights });
+      } finally {
+        averaged.dispose();
+      }
+      bnNames = avg.bn.map((s) => s.layer);
+    } else {
+      const { requireLayers } = await import('../../formats/Checkpoint.ts');
+      const layers = ckpts.map((c) => requireLayers(c, 'swa'));
+      const target = layers[0]!.model;
+      const bn = await averageIntoInPlace(
+        target,
+        layers.map((c) => ({ label: c.dir, model: c.model })),
+        data,
+        { batchSize },
+      );
+      noteAveraged(bn.length);
+      const s = await scoreAll(target);
+      ({ train, ev } = s);
+      saved = await saveCheckpoint(target, argv.out, sidecarWith(s.metrics));
+      bnNames = bn.map((b) => b.layer);
+    }
     const result = {
       checkpoint: saved.dir,
       sha256: saved.sha256,
       members: ckpts.length,
-      batchNormLayers: bn.map((s) => s.layer),
+      batchNormLayers: bnNames,
       train: { loss: train.loss, accuracy: train.accuracy },
       eval: ev ? { loss: ev.loss, accuracy: ev.accuracy } : null,
     };
@@ -119,6 +167,6 @@ export async function handler(argv: CommandArgs<SwaOptions>): Promise<void> {
     });
     printResult(argv, doc, () => solutionLine('swa', { path: saved.dir, train: result.train, eval: result.eval }));
   } finally {
-    for (const c of ckpts) c.model.dispose();
+    for (const c of ckpts) c.dispose();
   }
 }

@@ -15,6 +15,10 @@ import { METHODS, TRAIN_DEFAULTS, resolveTrainConfig, type TrainOptions } from '
 import { SCHEDULES } from '../../training/schedules.ts';
 import { FORMULA_VARIABLES } from '../../training/lrFormula.ts';
 import { BUILTIN_MODELS } from '../../models/builtinModels.ts';
+import type { RunModel } from '../../training/RunModel.ts';
+import type { Network } from '../../formats/Network.ts';
+import type { OnnxCheckpoint } from '../../formats/Checkpoint.ts';
+import type { OnnxModel } from '../../formats/onnx/OnnxModel.ts';
 
 export const command = 'train';
 export const describe = 'train a solution with SGD, SAM, SWA or FGE (resumable; rerun the same command to resume)';
@@ -54,7 +58,7 @@ export function builder(y: Argv<GlobalOptions>): Argv<GlobalOptions & TrainCliOp
   // (yargs would turn it into NaN); resolveTrainConfig checks each and names it.
   return y
     .option('model', { describe: `architecture: ${BUILTIN_MODELS.join(', ')}, or a model.json (its topology, seeded weights)`, type: 'string', requiresArg: true })
-    .option('init', { describe: 'start from this checkpoint\'s weights (its architecture unless --model is given)', type: 'string', requiresArg: true })
+    .option('init', { describe: 'start from this checkpoint\'s weights (its architecture unless --model is given; an .onnx graph trains as itself)', type: 'string', requiresArg: true })
     .option('data', { describe: 'training data: mnist:train[:N], fashion-mnist:train[:N], npy:X.npy,Y.npy, synthetic:...', type: 'string', demandOption: true, requiresArg: true })
     .option('eval-data', { describe: 'evaluated after every epoch, e.g. mnist:test:1000', type: 'string', requiresArg: true })
     .option('loss', { describe: 'loss (auto: ce for classes, bce for one output unit, mse for regression)', choices: LOSS_CHOICES, default: 'auto' })
@@ -119,6 +123,7 @@ export async function handler(argv: CommandArgs<TrainCliOptions>): Promise<void>
   const engine = await startEngine(argv);
   const { loadDataset } = await import('../../io/dataset.ts');
   const { loadCheckpoint } = await import('../../formats/loadCheckpoint.ts');
+  const { CheckpointFormat } = await import('../../formats/Network.ts');
   const { validateDataForModel } = await import('../../io/validateData.ts');
   const { layersNetwork } = await import('../../formats/layers/layersNetwork.ts');
   const { resolveLoss } = await import('../../objective/resolveLoss.ts');
@@ -147,12 +152,24 @@ export async function handler(argv: CommandArgs<TrainCliOptions>): Promise<void>
     modelSource = path.resolve(argv.model);
   }
   let parent: string | undefined;
+  let runModel: RunModel | null = null;
+  let network: Network | null = null;
+  let release = (): void => {};
   if (argv.init) {
-    const { requireLayers } = await import('../../formats/Checkpoint.ts');
-    const ckpt = requireLayers(await loadCheckpoint(argv.init), 'train --init');
+    const ckpt = await loadCheckpoint(argv.init);
     checkOutPath(outDir, { dirs: [ckpt.dir] });
     parent = ckpt.dir;
-    if (model) {
+    if (ckpt.format === CheckpointFormat.onnx) {
+      // An ONNX graph trains as itself: its checkpoints are the graph with updated initializers.
+      if (model) {
+        ckpt.dispose();
+        throw new UsageError(`train: --init ${argv.init} is an ONNX graph, which trains with its own architecture; drop --model`);
+      }
+      const { onnxRunModel } = await import('../../training/onnxRunModel.ts');
+      runModel = onnxRunModel((ckpt as OnnxCheckpoint<OnnxModel>).onnx);
+      network = ckpt.network;
+      release = () => ckpt.dispose();
+    } else if (model) {
       const d = firstArchitectureDifference(weightInfo(model), weightInfo(ckpt.model), `--model ${argv.model}`, `--init ${argv.init}`);
       if (d) throw new InputError(`train: --init does not fit --model: ${d}`);
       model.setWeights(ckpt.model.getWeights());
@@ -162,12 +179,18 @@ export async function handler(argv: CommandArgs<TrainCliOptions>): Promise<void>
     }
     modelSource = `${modelSource}+init:${ckpt.sha256}`;
   }
-  validateDataForModel(data, layersNetwork(model!));
-  if (evalData) validateDataForModel(evalData, layersNetwork(model!));
-  const loss = resolveLoss(argv.loss, data, model!);
+  if (!runModel) {
+    const { layersRunModel } = await import('../../training/layersRunModel.ts');
+    const layers = model!;
+    runModel = layersRunModel(layers);
+    network = layersNetwork(layers);
+    release = () => layers.dispose();
+  }
+  validateDataForModel(data, network!);
+  if (evalData) validateDataForModel(evalData, network!);
+  const loss = resolveLoss(argv.loss, data, network!);
   const { checkLossFit } = await import('../../analysis/checkLossFit.ts');
-  const { outputActivationOf } = await import('../../formats/layers/layersNetwork.ts');
-  checkLossFit(argv.loss, loss, data, outputActivationOf(model!));
+  checkLossFit(argv.loss, loss, data, network!.outputActivation);
 
   let epochsDone = 0;
   let stateDir = path.join(outDir, 'state');
@@ -184,7 +207,7 @@ export async function handler(argv: CommandArgs<TrainCliOptions>): Promise<void>
   let summary;
   try {
     summary = await runTraining({
-      model: model!,
+      model: runModel,
       modelSource,
       data,
       ...(evalData ? { evalData } : {}),
@@ -227,13 +250,15 @@ export async function handler(argv: CommandArgs<TrainCliOptions>): Promise<void>
   } finally {
     undo();
   }
+  const trainableParameters = runModel.trainableParamCount;
+  runModel.dispose();
   const seconds = (performance.now() - startedAt) / 1000;
   const final = summary.solutions['final']!;
   const doc = makeResultDocument({
     command: 'train',
     options: recordedOptions(argv as unknown as Record<string, unknown>),
     seed: config.seed,
-    checkpoint: { path: final.path!, sha256: final.sha256!, parameters: final.parameters!, trainableParameters: model!.trainableWeights.reduce((a, w) => a + (w.shape as number[]).reduce((x, y) => x * y, 1), 0) },
+    checkpoint: { path: final.path!, sha256: final.sha256!, parameters: final.parameters!, trainableParameters },
     data: dataRef(data),
     ...(evalData ? { evalData: dataRef(evalData) } : {}),
     loss,
@@ -244,7 +269,7 @@ export async function handler(argv: CommandArgs<TrainCliOptions>): Promise<void>
   });
   await writeResultDocument(path.join(outDir, 'result.json'), doc);
   unlock();
-  model!.dispose();
+  release();
   printResult(argv, doc, () => {
     const lines = [
       `train: ${summary.method}, ${summary.epochs} epochs (${summary.iterations} iterations)${summary.resumedFrom > 0 ? `, resumed after epoch ${summary.resumedFrom}` : ''}, ${formatDuration(seconds)}; log ${summary.log}`,

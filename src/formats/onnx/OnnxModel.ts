@@ -4,6 +4,8 @@
  * first and second derivatives are exact.
  */
 import type { Tensor } from '../../engine/tf.ts';
+import type { BatchStatsCallback } from './ops/value.ts';
+export type { BatchStatsCallback, BatchStatsInfo } from './ops/value.ts';
 export { SUPPORTED_OPS } from './opTable.ts';
 
 export interface OnnxTensorInfo {
@@ -18,10 +20,11 @@ export interface OnnxForwardOptions {
   /**
    * Called once per BatchNormalization node when training: the names of its running mean
    * and running variance initializers, the batch mean and the UNBIASED batch variance
-   * (n / (n - 1) times the biased one used to normalise), both of shape [C]. The tensors
-   * belong to the caller's tf.tidy scope: tf.keep them to use them after it ends.
+   * (n / (n - 1) times the biased one used to normalise), both of shape [C], and
+   * {count: n (values per channel), momentum: the node's attribute}. The tensors belong
+   * to the caller's tf.tidy scope: tf.keep them to use them after it ends.
    */
-  onBatchStats?: (meanName: string, varName: string, mean: Tensor, variance: Tensor) => void;
+  onBatchStats?: BatchStatsCallback;
 }
 
 export interface OnnxModel {

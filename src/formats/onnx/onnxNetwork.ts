@@ -8,10 +8,17 @@ import type { OnnxModel } from './OnnxModel.ts';
  * never changed. A final Softmax or LogSoftmax is folded for cross-entropy (both give
  * the same loss from their input), a final Sigmoid for binary cross-entropy.
  */
-export function onnxNetwork(m: OnnxModel): Network {
-  const folds = (fold: Fold): boolean =>
-    (fold === 'softmax' && (m.finalActivation === 'softmax' || m.finalActivation === 'logsoftmax')) ||
-    (fold === 'sigmoid' && m.finalActivation === 'sigmoid');
+/** Whether the graph ends with the activation `fold` removes (so forward runs with skipFinal). */
+export function foldsFinal(m: OnnxModel, fold: Fold): boolean {
+  return (fold === 'softmax' && (m.finalActivation === 'softmax' || m.finalActivation === 'logsoftmax')) || (fold === 'sigmoid' && m.finalActivation === 'sigmoid');
+}
+
+/**
+ * `valueOf` gives the parameter and state values the network holds (default: the graph's
+ * own initializers; training passes the weights it has reached).
+ */
+export function onnxNetwork(m: OnnxModel, valueOf: (name: string) => Float32Array = (n) => m.initialValue(n)): Network {
+  const folds = (fold: Fold): boolean => foldsFinal(m, fold);
   return {
     format: CheckpointFormat.onnx,
     inputShape: m.inputShape.slice(1),
@@ -21,8 +28,8 @@ export function onnxNetwork(m: OnnxModel): Network {
     paramNames: m.params.map((p) => p.name),
     hasBatchNorm: m.state.length > 0,
     weights: () => ({
-      trainable: m.params.map((p) => tf.tensor(m.initialValue(p.name), p.shape, 'float32')),
-      other: m.state.map((p) => tf.tensor(m.initialValue(p.name), p.shape, 'float32')),
+      trainable: m.params.map((p) => tf.tensor(valueOf(p.name), p.shape, 'float32')),
+      other: m.state.map((p) => tf.tensor(valueOf(p.name), p.shape, 'float32')),
     }),
     architecture: () => [
       ...Object.entries(m.opCounts).map(([op, n]) => `op ${op} x${n}`),
@@ -31,8 +38,8 @@ export function onnxNetwork(m: OnnxModel): Network {
     ],
     async analysisNet(fold: Fold): Promise<AnalysisNet> {
       // tidy frees the initial tensors; variables survive it
-      const vars = m.params.map((p) => tf.tidy(() => tf.variable(tf.tensor(m.initialValue(p.name), p.shape, 'float32'), true, undefined, 'float32')));
-      const state = m.state.map((s) => tf.tidy(() => tf.variable(tf.tensor(m.initialValue(s.name), s.shape, 'float32'), false, undefined, 'float32')));
+      const vars = m.params.map((p) => tf.tidy(() => tf.variable(tf.tensor(valueOf(p.name), p.shape, 'float32'), true, undefined, 'float32')));
+      const state = m.state.map((s) => tf.tidy(() => tf.variable(tf.tensor(valueOf(s.name), s.shape, 'float32'), false, undefined, 'float32')));
       const skipFinal = folds(fold);
       return {
         vars,

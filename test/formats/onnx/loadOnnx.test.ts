@@ -119,9 +119,11 @@ test.serial('BatchNormalization: running vs batch statistics, onBatchStats gets 
     const yTrain = m.forward(x, ps, ss, {
       training: true,
       skipFinal: false,
-      onBatchStats: (mn, vn, _mean, v) => {
+      onBatchStats: (mn, vn, _mean, v, info) => {
         seen.push(mn, vn);
         variance = Array.from(v.dataSync());
+        t.is(info.count, 48, 'values per channel: 3 samples x 16 positions');
+        t.true(Math.abs(info.momentum - 0.9) < 1e-7, 'the default momentum');
       },
     });
     t.deepEqual(seen, ['bn.running_mean', 'bn.running_var']);

@@ -190,9 +190,9 @@ function channelShape(x: Tensor): number[] {
 
 /**
  * BatchNormalization. Inference: running statistics. training: batch mean and biased
- * variance over every axis but 1 (as PyTorch normalises); onBatchStats gets the batch mean
- * and the UNBIASED variance (n / (n - 1) times the biased one), which is what PyTorch
- * folds into its running variance.
+ * variance over every axis but 1 (as PyTorch normalises); onBatchStats gets the batch mean,
+ * the UNBIASED variance (n / (n - 1) times the biased one, which is what PyTorch folds into
+ * its running variance), n and the node's momentum.
  */
 export const BatchNormalization: OpFn = ([xv, sv, bv, mv, vv], ctx) => {
   if ([xv, sv, bv, mv, vv].some((v) => v === undefined)) throw new OpError('BatchNormalization needs X, scale, B, mean and var');
@@ -210,7 +210,8 @@ export const BatchNormalization: OpFn = ([xv, sv, bv, mv, vv], ctx) => {
     variance = tf.mean(tf.square(tf.sub(x, mean)), axes, true);
     if (ctx.onBatchStats) {
       const n = sizeOf(x.shape) / x.shape[1]!;
-      ctx.onBatchStats(ctx.inputNames[3]!, ctx.inputNames[4]!, tf.reshape(mean, [-1]), tf.reshape(tf.mul(variance, n / Math.max(n - 1, 1)), [-1]));
+      const info = { count: n, momentum: ctx.attrs.float('momentum', 0.9) };
+      ctx.onBatchStats(ctx.inputNames[3]!, ctx.inputNames[4]!, tf.reshape(mean, [-1]), tf.reshape(tf.mul(variance, n / Math.max(n - 1, 1)), [-1]), info);
     }
   } else {
     mean = tf.reshape(F(mv!), cs);

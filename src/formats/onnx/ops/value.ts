@@ -21,8 +21,23 @@ export interface OpContext {
   /** The node's input names ('' for an omitted optional input). */
   inputNames: readonly string[];
   training: boolean;
-  onBatchStats?: (meanName: string, varName: string, mean: Tensor, variance: Tensor) => void;
+  onBatchStats?: BatchStatsCallback;
 }
+
+/** What a BatchNormalization node reports besides its batch moments. */
+export interface BatchStatsInfo {
+  /** Values per channel the moments were taken over (batch x positions). */
+  count: number;
+  /** The node's `momentum` attribute (ONNX: running = momentum * running + (1 - momentum) * batch; default 0.9). */
+  momentum: number;
+}
+
+/**
+ * Called once per BatchNormalization node run with batch statistics: the names of its
+ * running mean and variance inputs, the batch mean and the UNBIASED batch variance
+ * (count / (count - 1) times the biased one), both [C], and `info`.
+ */
+export type BatchStatsCallback = (meanName: string, varName: string, mean: Tensor, variance: Tensor, info: BatchStatsInfo) => void;
 
 const persistent = new WeakMap<HostTensor, Tensor>();
 
