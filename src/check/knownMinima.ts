@@ -4,7 +4,7 @@
  * whose values are closed forms. `manifest.json` lists them; paths in it are relative to
  * the fixtures directory.
  */
-import * as fs from 'node:fs/promises';
+import { MAX_BYTES, readInputTextSync } from '../io/safeRead.ts';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError } from '../errors.ts';
@@ -65,10 +65,9 @@ export interface RescalingRelation {
 async function readJson(file: string, what: string): Promise<unknown> {
   let text: string;
   try {
-    text = await fs.readFile(file, 'utf8');
+    text = readInputTextSync(file, { what: 'selftest', maxBytes: MAX_BYTES.resultJson });
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new InputError(`selftest: cannot read ${what} ${file} (${code ?? String(e)}); is the package installed completely?`, { cause: e });
+    throw new InputError(`selftest: cannot read ${what} ${file} (${(e as Error).message}); is the package installed completely?`, { cause: e });
   }
   try {
     return JSON.parse(text);

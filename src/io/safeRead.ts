@@ -172,3 +172,13 @@ export function parseJsonText(text: string, file: string, what: string, expected
     throw new InputError(`${what}: ${file} is not valid JSON (${jsonErrorWhere(e, text)}); expected ${expected}`);
   }
 }
+
+/** What a path is, without following it into its contents: for choosing how to read it. */
+export function pathKind(p: string): 'file' | 'directory' | 'missing' | 'other' {
+  try {
+    const st = fs.statSync(p);
+    return st.isFile() ? 'file' : st.isDirectory() ? 'directory' : 'other';
+  } catch {
+    return 'missing';
+  }
+}

@@ -4,13 +4,12 @@
  * Glorot-uniform kernels, as Keras's default), since tfjs's initialisers are not seeded.
  * To start from a checkpoint's weights, use --init.
  */
-import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { tf, tfl } from '../engine/tf.ts';
 import { createRng } from '../engine/rng.ts';
 import { InputError } from '../errors.ts';
 import { unknownLayerClasses } from '../io/layerClasses.ts';
-import { MAX_BYTES, readInputTextSync } from '../io/safeRead.ts';
+import { MAX_BYTES, pathKind, readInputTextSync } from '../io/safeRead.ts';
 import { checkTopologyGraph } from '../io/validateTopology.ts';
 import { parseJsonText } from '../io/parseJsonText.ts';
 import { initWeightsInPlace } from './initWeights.ts';
@@ -20,11 +19,9 @@ export const MAX_TOPOLOGY_WEIGHTS = 2 ** 30;
 
 export async function modelFromTopologyFile(file: string, seed: number): Promise<tfl.LayersModel> {
   let target = file;
-  try {
-    if ((await fs.stat(file)).isDirectory()) target = path.join(file, 'model.json');
-  } catch (e) {
-    throw new InputError(`model: cannot read --model ${file} (${(e as NodeJS.ErrnoException).code ?? String(e)}); give mlp, cnn, resnet or the path of a model.json`);
-  }
+  const kind = pathKind(file);
+  if (kind === 'missing') throw new InputError(`model: cannot read --model ${file} (ENOENT); give mlp, cnn, resnet or the path of a model.json`);
+  if (kind === 'directory') target = path.join(file, 'model.json');
   // A regular file (a FIFO cannot hang training), bounded in size, depth-bounded JSON.
   const json = parseJsonText(readInputTextSync(target, { what: 'model', maxBytes: MAX_BYTES.modelJson }), target, 'model: ');
   const topology = (json as { modelTopology?: unknown }).modelTopology ?? json;

@@ -3,12 +3,11 @@
  * follows a `train` result to its training log, and reads the sidecar method of each
  * checkpoint still on disk (the default label). Reading only; nothing is recomputed.
  */
-import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError } from '../errors.ts';
 import { readSidecar } from '../io/sidecar.ts';
 import { isWithin, realPathOf } from '../io/inputPaths.ts';
-import { MAX_BYTES, readInputTextSync } from '../io/safeRead.ts';
+import { MAX_BYTES, pathKind, readInputTextSync } from '../io/safeRead.ts';
 import { parseJsonText } from '../io/parseJsonText.ts';
 import { documentKind, tagOf } from '../results/resultDocuments.ts';
 import { validateJson } from '../results/validateJson.ts';
@@ -47,11 +46,7 @@ async function locateLog(logPath: string, resultFile: string): Promise<string> {
   const dir = path.dirname(resultFile);
   const candidates = [logPath, path.join(dir, path.basename(logPath))];
   for (const candidate of candidates) {
-    try {
-      await access(candidate);
-    } catch {
-      continue; // try the next place
-    }
+    if (pathKind(candidate) === 'missing') continue; // try the next place
     if (isWithin(realPathOf(dir), realPathOf(candidate))) return candidate;
   }
   throw new InputError(
