@@ -49,7 +49,7 @@ export function builder(y: Argv<GlobalOptions>): Argv<GlobalOptions & LandscapeC
       .option('eval-data', { describe: 'second data set (e.g. the test set) for eval loss and error', type: 'string', requiresArg: true })
       .option('rays', { describe: 'N random rays from the solution', type: 'number', requiresArg: true })
       .option('to', { describe: 'the line through the checkpoint and CKPT2 (alpha = 0 and 1)', type: 'string', requiresArg: true })
-      .option('plane', { describe: 'the plane through the checkpoint, CKPT2 and CKPT3 (CKPT2,CKPT3)', type: 'string', requiresArg: true })
+      .option('plane', { describe: 'the plane through the checkpoint, CKPT2 and CKPT3 (CKPT2,CKPT3; further checkpoints after them are projected onto the plane)', type: 'string', requiresArg: true })
       .option('random-plane', { describe: 'the plane of two random directions through the checkpoint', type: 'boolean', default: false })
       .option('range', {
         describe: `grid a:b:n per axis (planes: a:b:n or a:b:n,c:d:m; --plane also auto[:n]). Defaults: rays ${LANDSCAPE_DEFAULTS.raysRange}, --to ${LANDSCAPE_DEFAULTS.lineRange}, --random-plane ${LANDSCAPE_DEFAULTS.randomPlaneRange}, --plane ${LANDSCAPE_DEFAULTS.planeRange}`,
