@@ -78,8 +78,10 @@ export interface LandscapeView {
   axes: { x: { name: string; values: number[] }; y?: { name: string; values: number[] } };
   points: (Values & { i?: number; ray?: number; x: number; y?: number; distance?: number })[];
   rays?: { index: number; series: (Values & { distance: number })[] }[];
-  checkpoints: (Values & { label?: string; path: string; sha256?: string; x: number; y?: number })[];
+  checkpoints: (Values & { label?: string; path: string; sha256?: string; x: number; y?: number; offPlane?: number })[];
   directions?: { norm?: string };
+  /** The L2 coefficient the train loss includes (the document's `l2`). */
+  l2?: number;
 }
 export type TrainLogView = Pick<TrainLog, 'method' | 'batchesPerEpoch'> & {
   epochs: (Pick<TrainLog['epochs'][number], 'epoch' | 'trainLoss' | 'trainAccuracy' | 'evalLoss' | 'evalAccuracy' | 'lr'> & {
@@ -292,6 +294,7 @@ function checkLandscape(f: Fields, r: Record<string, unknown>): LandscapeView {
       const y = f.nullable(o.y, `${w}.y`);
       const label = f.optionalString(o.label, `${w}.label`);
       const sha256 = f.optionalString(o.sha256, `${w}.sha256`);
+      const offPlane = f.nullable(o.offPlane, `${w}.offPlane`);
       return {
         ...f.values(o, w),
         path: f.string(o.path, `${w}.path`),
@@ -299,6 +302,7 @@ function checkLandscape(f: Fields, r: Record<string, unknown>): LandscapeView {
         ...(label ? { label } : {}),
         x: f.number(o.x, `${w}.x`),
         ...(y === null ? {} : { y }),
+        ...(offPlane === null ? {} : { offPlane }),
       };
     }),
   };
@@ -405,8 +409,12 @@ export function classifyDocument(doc: LoadedDocument): ClassifiedDocument {
       const samples = data === undefined ? null : f.nullable(f.object(data, 'data').samples, 'data.samples');
       return { file, kind: 'evaluate', samples, result: checkEvaluate(f, f.object(o.result, 'result')) };
     }
-    case ResultSchema.landscape:
-      return { file, kind: 'landscape', result: checkLandscape(f, f.object(o.result, 'result')) };
+    case ResultSchema.landscape: {
+      const result = checkLandscape(f, f.object(o.result, 'result'));
+      const l2 = f.nullable(o.l2, 'l2');
+      if (l2 !== null) result.l2 = l2;
+      return { file, kind: 'landscape', result };
+    }
     case ResultSchema.ball:
       return { file, kind: 'ball', checkpoint: f.checkpoint(o.checkpoint, 'checkpoint'), result: checkBall(f, f.object(o.result, 'result')) };
     case ResultSchema.volume:
@@ -683,10 +691,11 @@ function planeInput(r: LandscapeView, label: (c: CheckpointId) => string): Plane
   if (second) names.push(second);
   const random = r.kind === 'random-plane';
   return {
+    ...(r.l2 ? { l2: r.l2 } : {}),
     xs,
     ys,
     metrics: names.filter(has).map((name) => ({ name, values: grid(name) })),
-    checkpoints: r.checkpoints.map((c) => ({ label: label(c), x: c.x, y: c.y ?? 0 })),
+    checkpoints: r.checkpoints.map((c) => ({ label: label(c), x: c.x, y: c.y ?? 0, ...(c.offPlane === undefined ? {} : { offPlane: c.offPlane }), values: pick(c) })),
     xTitle: random ? 'direction 1' : `${r.axes.x.name || 'x'} (along w₂ − w₁)`,
     yTitle: random ? 'direction 2' : `${r.axes.y?.name || 'y'} (towards w₃)`,
   };
@@ -707,6 +716,7 @@ export function buildReportInputs(docs: readonly ClassifiedDocument[], labels: R
   };
   const rays: RaysFigureInput['solutions'] = [];
   let rayNorm: string | undefined;
+  let rayL2: number | undefined;
   const lines: LineFigureInput[] = [];
   const planes: PlaneFigureInput[] = [];
   const spectra = new Map<string, SpectraFigureInput['solutions'][number]>();
@@ -777,6 +787,7 @@ export function buildReportInputs(docs: readonly ClassifiedDocument[], labels: R
           const c = r.checkpoints[0];
           const l = c ? label(c) : path.basename(d.file, '.json');
           rayNorm ??= r.directions?.norm;
+          if (r.l2) rayL2 = r.l2;
           const series =
             r.rays?.map((ray) => ({ index: ray.index, points: ray.series.map((p) => ({ ...p })) })) ??
             [...new Set(r.points.map((p) => p.ray!))].map((index) => ({
@@ -786,6 +797,7 @@ export function buildReportInputs(docs: readonly ClassifiedDocument[], labels: R
           rays.push({ label: l, rays: series });
         } else if (r.kind === 'line') {
           lines.push({
+            ...(r.l2 ? { l2: r.l2 } : {}),
             points: r.points.map((p) => ({ ...pick(p), alpha: p.x })),
             checkpoints: r.checkpoints.map((c) => ({ label: label(c), alpha: c.x, values: pick(c) })),
           });
@@ -835,7 +847,7 @@ export function buildReportInputs(docs: readonly ClassifiedDocument[], labels: R
   const distanceTitle = rayNorm && rayNorm !== 'none' ? `distance (${rayNorm}-normalised directions)` : 'distance';
   return {
     solutions: solutions.map((s) => labels.get(s.key) ?? s.key),
-    rays: rays.length > 0 ? { solutions: rays, distanceTitle } : null,
+    rays: rays.length > 0 ? { solutions: rays, distanceTitle, ...(rayL2 ? { l2: rayL2 } : {}) } : null,
     lines,
     planes,
     spectra: spectra.size > 0 ? { solutions: [...spectra.values()] } : null,

@@ -38,6 +38,12 @@ export interface CompareSettings {
   rayRange: string;
   lineRange: string;
   plane: boolean;
+  /** The lines to draw, as index pairs [from, to] into the checkpoints (default: consecutive pairs). */
+  lines?: [number, number][];
+  /** The L2 coefficient the landscapes add to the train loss (default: --l2); the training run's own lambda reproduces the SWA paper's regularised loss. */
+  landscapeL2?: number;
+  /** Only these checkpoints (indices) get the per-solution measures (default: all). */
+  measured?: number[];
 }
 
 interface CompareOptions extends AnalysisOptions, Omit<CompareSettings, 'labels'> {
@@ -91,7 +97,9 @@ export function compareSteps(checkpoints: readonly string[], s: CompareSettings,
   const ball = () => import('./ball.ts');
   const volume = () => import('./volume.ts');
   const landscape = () => import('./landscape.ts');
+  const l2 = s.landscapeL2 === undefined ? {} : { l2: s.landscapeL2 };
   checkpoints.forEach((ckpt, i) => {
+    if (s.measured && !s.measured.includes(i)) return;
     const L = safe(s.labels[i]!);
     steps.push(
       { name: `${L} evaluate (train)`, file: file(`${L}.evaluate-train`), module: evaluate, args: { checkpoints: [ckpt], data: s.data, ensemble: false } },
@@ -130,18 +138,19 @@ export function compareSteps(checkpoints: readonly string[], s: CompareSettings,
         name: `${L} rays`,
         file: file(`${L}.rays`),
         module: landscape,
-        args: { checkpoint: ckpt, data: s.data, evalData: s.evalData, rays: s.rays, range: s.rayRange, randomPlane: false },
+        args: { checkpoint: ckpt, data: s.data, evalData: s.evalData, rays: s.rays, range: s.rayRange, randomPlane: false, ...l2 },
       },
     );
   });
-  for (let i = 0; i + 1 < checkpoints.length; i++) {
+  const pairs = s.lines ?? checkpoints.slice(1).map((_, i): [number, number] => [i, i + 1]);
+  for (const [i, j] of pairs) {
     const a = safe(s.labels[i]!);
-    const b = safe(s.labels[i + 1]!);
+    const b = safe(s.labels[j]!);
     steps.push({
       name: `line ${a}-${b}`,
       file: file(`line.${a}-${b}`),
       module: landscape,
-      args: { checkpoint: checkpoints[i], to: checkpoints[i + 1], data: s.data, evalData: s.evalData, range: s.lineRange, randomPlane: false },
+      args: { checkpoint: checkpoints[i], to: checkpoints[j], data: s.data, evalData: s.evalData, range: s.lineRange, randomPlane: false, ...l2 },
     });
   }
   if (s.plane && checkpoints.length >= 3) {
@@ -149,7 +158,7 @@ export function compareSteps(checkpoints: readonly string[], s: CompareSettings,
       name: 'plane',
       file: file('plane'),
       module: landscape,
-      args: { checkpoint: checkpoints[0], plane: `${checkpoints[1]},${checkpoints[2]}`, data: s.data, evalData: s.evalData, range: 'auto:15', randomPlane: false },
+      args: { checkpoint: checkpoints[0], plane: `${checkpoints[1]},${checkpoints[2]}`, data: s.data, evalData: s.evalData, range: 'auto:15', randomPlane: false, ...l2 },
     });
   }
   return steps;
@@ -180,6 +189,13 @@ export function resolveLabels(checkpoints: readonly string[], labels: string | u
   return out;
 }
 
+/** What a caller adds to a comparison: result files made elsewhere, more steps, labels of the checkpoints those steps name. */
+export interface CompareExtras {
+  files?: readonly string[];
+  steps?: readonly CompareStep[];
+  labels?: readonly { checkpoint: string; label: string }[];
+}
+
 /** Runs the steps, skipping finished ones; returns the result files in order. */
 export async function runCompare(
   argv: GlobalOptions & Pick<AnalysisOptions, 'loss' | 'bn' | 'l2' | 'batchSize'> & { workers?: ItemOptions['workers'] },
@@ -187,8 +203,11 @@ export async function runCompare(
   settings: CompareSettings,
   outDir: string,
   title: string,
-  extraFiles: readonly string[] = [],
+  extras: CompareExtras = {},
 ): Promise<{ files: string[]; index: string }> {
+  const extraFiles = extras.files ?? [];
+  const extraSteps = extras.steps ?? [];
+  const extraLabels = extras.labels ?? [];
   const { writeJsonAtomic } = await import('../../io/atomicWrite.ts');
   const { guardOutput } = await import('../../io/inputPaths.ts');
   const { REPORT_ENTRIES } = await import('./report.ts');
@@ -211,7 +230,7 @@ export async function runCompare(
   } else {
     await writeJsonAtomic(manifestPath, manifest);
   }
-  const steps = compareSteps(checkpoints, settings, resultsDir);
+  const steps = [...compareSteps(checkpoints, settings, resultsDir), ...extraSteps];
   let current = '';
   const release = onInterrupt(() => `compare: stopped during '${current}'; finished results are in ${resultsDir}; rerun the same command to continue`);
   try {
@@ -249,7 +268,11 @@ export async function runCompare(
   }
   const { writeReportFromFiles } = await import('../../report/writeReport.ts');
   const files = [...steps.map((s) => s.file), ...extraFiles];
-  const index = await writeReportFromFiles(files, outDir, { labels: settings.labels, checkpoints: [...checkpoints], title });
+  const index = await writeReportFromFiles(files, outDir, {
+    labels: [...settings.labels, ...extraLabels.map((e) => e.label)],
+    checkpoints: [...checkpoints, ...extraLabels.map((e) => e.checkpoint)],
+    title,
+  });
   return { files, index };
 }
 
