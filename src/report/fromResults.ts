@@ -13,6 +13,7 @@ import type { HessianReport } from '../hessian/hessianReport.ts';
 import type { LandscapeResult } from '../landscape/assembleLandscape.ts';
 import type { TrainLog } from '../training/runTraining.ts';
 import type { SolutionMeasures } from './comparisonTable.ts';
+import { widthConsistency, type ConsistencyRow, type WidthData } from './widthConsistency.ts';
 import type {
   BallFigureInput,
   EpochPoint,
@@ -647,6 +648,8 @@ export interface ReportInputs {
   training: TrainingFigureInput | null;
   /** Rows of the comparison table, in solution order (solutions with no measure left out). */
   measures: SolutionMeasures[];
+  /** Measured widths against their predictions from the Hessian (widthConsistency.ts). */
+  consistency?: ConsistencyRow[];
 }
 
 /** The most points of a per-iteration learning-rate curve; longer ones keep each bucket's extremes. */
@@ -724,12 +727,23 @@ export function buildReportInputs(docs: readonly ClassifiedDocument[], labels: R
   const volume: VolumeFigureInput['series'] = [];
   const runs: TrainingFigureInput['runs'] = [];
   const accuracyFromLogs: { key: string; value: number; samples: number }[] = [];
+  const widths = new Map<string, WidthData>();
+  const width = (c: CheckpointId): WidthData => {
+    const key = solutionKey(c);
+    let w = widths.get(key);
+    if (!w) {
+      w = { label: label(c) };
+      widths.set(key, w);
+    }
+    return w;
+  };
 
   for (const d of docs) {
     switch (d.kind) {
       case 'ball': {
         const l = label(d.checkpoint);
         ball.push({ label: l, norm: d.result.norm, adaptive: d.result.adaptive, baseLoss: d.result.baseLoss, points: d.result.points });
+        if (d.result.norm === 'l2' && !d.result.adaptive) width(d.checkpoint).l2Ball = { baseLoss: d.result.baseLoss, points: d.result.points };
         const m = measure(solutionKey(d.checkpoint));
         m.sharpness = [
           ...(m.sharpness ?? []),
@@ -749,6 +763,11 @@ export function buildReportInputs(docs: readonly ClassifiedDocument[], labels: R
           dimension: r.dimension,
           geometricMeanRadius: r.geometricMeanRadius,
         });
+        if (r.norm === 'none') {
+          const w = width(d.checkpoint);
+          w.volume = { delta: r.delta, radii: r.radii, censored: r.censored.indices, geometricMeanRadius: r.geometricMeanRadius };
+          w.dimension = r.dimension;
+        }
         const m = measure(solutionKey(d.checkpoint));
         m.logVolume = [
           ...(m.logVolume ?? []),
@@ -769,6 +788,9 @@ export function buildReportInputs(docs: readonly ClassifiedDocument[], labels: R
         const m = measure(solutionKey(d.checkpoint));
         if (descending && r.eigenvalues.length > 0) m.lambdaMax = { value: r.eigenvalues[0]!, residual: r.residuals[0] ?? null };
         if (r.trace) m.trace = r.trace;
+        const w = width(d.checkpoint);
+        if (descending && r.eigenvalues.length > 0) w.lambdaMax = r.eigenvalues[0]!;
+        if (r.trace) w.trace = r.trace.estimate;
         break;
       }
       case 'evaluate': {
@@ -855,6 +877,7 @@ export function buildReportInputs(docs: readonly ClassifiedDocument[], labels: R
     volume: volume.length > 0 ? { series: volume } : null,
     training: runs.length > 0 ? { runs } : null,
     measures: rows,
+    consistency: widthConsistency([...widths.values()]),
   };
 }
 

@@ -13,6 +13,7 @@ import { comparisonTableHtml, escapeHtml } from './comparisonTable.ts';
 import { EXPLANATIONS } from './explanations.ts';
 import type { ReportContent } from './reportContent.ts';
 import type { PaperClaim } from './paperClaims.ts';
+import type { ConsistencyRow } from './widthConsistency.ts';
 import { FONT_FAMILY } from './theme.ts';
 
 /** What the page inlines. */
@@ -117,6 +118,16 @@ function claimHtml(c: PaperClaim): string {
   return `<span class="claim">Reproduces ${e(c.reproduces)}. The paper: ${e(c.claim)} Here the small-scale result <span class="${cls}">${word}</span>: ${e(c.evidence)}.</span>`;
 }
 
+/** Measured against predicted widths, one row per solution, measure and radius. */
+function consistencyTableHtml(rows: readonly ConsistencyRow[]): string {
+  const e = escapeHtml;
+  const g = (x: number) => (Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(2) : x.toPrecision(3));
+  const body = rows
+    .map((r) => `<tr><th scope="row">${e(r.label)}</th><td>${e(r.measure)}</td><td>${e(r.at)}</td><td>${g(r.measured)}</td><td>${g(r.predicted)} = ${e(r.formula)}</td><td>${g(r.ratio)}</td></tr>`)
+    .join('\n');
+  return `<span class="files"><table class="comparison"><thead><tr><th>solution</th><th>measure</th><th>at</th><th>measured</th><th>predicted</th><th>ratio</th></tr></thead><tbody>\n${body}\n</tbody></table></span>`;
+}
+
 export function htmlReport(content: ReportContent, assets: HtmlAssets): string {
   const e = escapeHtml;
   const specs: Record<string, unknown> = {};
@@ -136,7 +147,7 @@ export function htmlReport(content: ReportContent, assets: HtmlAssets): string {
 <h3>${e(f.title)}</h3>
 <figure>
 <div class="chart" id="chart-${e(f.name)}" role="img" aria-label="${e(f.title)}"></div>
-<figcaption>${e(f.caption)}${f.claim ? claimHtml(f.claim) : ''}
+<figcaption>${e(f.caption)}${f.claim ? claimHtml(f.claim) : ''}${f.name === 'width-consistency' && content.consistency ? consistencyTableHtml(content.consistency) : ''}
 <span class="files">Files: <a href="figures/${e(f.name)}.svg">SVG</a> · <a href="figures/${e(f.name)}.png">PNG</a> · <a href="figures/${e(f.name)}.vl.json">Vega-Lite spec</a> (paste into the Vega editor to restyle)</span></figcaption>
 </figure>
 </section>`,

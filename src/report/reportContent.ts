@@ -13,6 +13,8 @@ import { raysSpec } from './specs/raysSpec.ts';
 import { spectraSpec } from './specs/spectraSpec.ts';
 import { trainingSpec } from './specs/trainingSpec.ts';
 import { volumeSpec } from './specs/volumeSpec.ts';
+import { consistencySpec } from './specs/consistencySpec.ts';
+import type { ConsistencyRow } from './widthConsistency.ts';
 import { accuracyClaim, lineClaim, planeClaim, raysClaim, spectraClaim, trainingClaim, type PaperClaim } from './paperClaims.ts';
 
 export interface ReportFigure {
@@ -33,6 +35,8 @@ export interface ReportContent {
   solutions: string[];
   figures: ReportFigure[];
   table: ComparisonTable | null;
+  /** Measured widths against their predictions from the Hessian. */
+  consistency?: ConsistencyRow[];
   /** The papers' claim about the table's accuracies, and whether the table agrees. */
   tableClaim?: PaperClaim;
   /** The result files the report was made from. */
@@ -137,6 +141,14 @@ export function buildReportContent(
       volumeSpec(inputs.volume, opts),
     );
   }
+  if ((inputs.consistency ?? []).length > 0) {
+    add(
+      'width-consistency',
+      'Measures that check each other',
+      'Near a minimum the loss is close to L + e′He/2, which predicts every width from the Hessian: the worst-case increase over the l2 ball of radius r is r²λ_max/2, the average over uniform points of that ball r² tr(H)/(2(d+2)), and the radius where the loss rises by δ along a unit direction √(2δ/u′Hu): at least √(2δ/λ_max), typically √(2δ d/tr(H)). Each point is measured / predicted: 1 on a quadratic (at least 1 for the two radii); far from 1, the loss is not quadratic at that scale (or the point is not a minimum). The table below lists the values.',
+      consistencySpec(inputs.consistency!, opts),
+    );
+  }
   const table = inputs.measures.length > 0 ? comparisonTable(inputs.measures) : null;
   return {
     title: options.title ?? DEFAULT_TITLE,
@@ -145,5 +157,6 @@ export function buildReportContent(
     table: table && table.columns.length > 0 ? table : null,
     ...(table && table.columns.length > 0 ? { tableClaim: accuracyClaim(inputs.measures) } : {}),
     sources: options.sources ?? [],
+    ...((inputs.consistency ?? []).length > 0 ? { consistency: inputs.consistency } : {}),
   };
 }
