@@ -18,6 +18,10 @@
  *   with beta = x / |e1| - y c / (|e1| b), gamma = y / b (c = <w3 - w1, u>, b = <w3 - w1, v>),
  *   which also interpolates the running statistics. The checkpoints sit at (0, 0),
  *   (|e1|, 0) and (c, b).
+ * A plane may carry more checkpoints than the three that span it (the SWA paper's
+ * Figure 1: an average projected onto the plane of three FGE snapshots): each is placed at
+ * its orthogonal projection (x, y) = (<w - w1, u>, <w - w1, v>), with `offPlane` its
+ * Euclidean distance from the plane.
  * Items after the grid points are the checkpoints, evaluated at exactly their weights.
  */
 import { tfl, type Tensor } from '../engine/tf.ts';
@@ -99,6 +103,9 @@ function expectedCheckpoints(kind: LandscapeKind): number {
   return kind === LandscapeKind.line ? 2 : kind === LandscapeKind.plane ? 3 : 1;
 }
 
+/** The most checkpoints a plane may carry: the three that span it and projected ones. */
+export const MAX_PLANE_CHECKPOINTS = 8;
+
 function combine(coeffs: number[], vs: ParamVector[]): Tensor[] {
   return vs[0]!.length === 0 ? [] : pv.linearCombination(coeffs, vs);
 }
@@ -108,7 +115,8 @@ export async function createLandscape(input: CreateLandscapeInput): Promise<Land
   const { spec } = input;
   // each checkpoint's network; a layers model stays at hand for --bn recompute
   const cks = input.checkpoints.map((c) => ({ ...c, network: c.network ?? layersNetwork(c.model!) }));
-  if (cks.length !== expectedCheckpoints(spec.kind)) {
+  const planeOk = spec.kind === LandscapeKind.plane && cks.length >= 3 && cks.length <= MAX_PLANE_CHECKPOINTS;
+  if (cks.length !== expectedCheckpoints(spec.kind) && !planeOk) {
     throw new UsageError(`landscape: a ${spec.kind} landscape needs ${expectedCheckpoints(spec.kind)} checkpoint(s), got ${cks.length}`);
   }
   if (cks.length > 1) checkSameArchitecture(cks, cks.map((c) => c.label));
@@ -123,7 +131,7 @@ export async function createLandscape(input: CreateLandscapeInput): Promise<Land
   let evaluator: PointEvaluator | null = null;
   try {
     const w0 = weights[0]!;
-    const frameCheckpoints = (coords: { x: number; y?: number }[]): FrameCheckpoint[] =>
+    const frameCheckpoints = (coords: { x: number; y?: number; offPlane?: number }[]): FrameCheckpoint[] =>
       cks.map((c, k) => ({ label: c.label, path: c.path, sha256: c.sha256, ...coords[k]! }));
     const explicitAxis = (k: number): AxisRange => {
       if (range.auto) throw new UsageError(`landscape: --range auto is only for --plane`);
@@ -255,13 +263,25 @@ export async function createLandscape(input: CreateLandscapeInput): Promise<Land
         const len1 = pv.norm(e1);
         const c = pv.dot(e2, u);
         const h = pv.dot(e2, v);
+        // Checkpoints after the third are projected orthogonally onto the plane: (x, y) of
+        // the nearest point of the plane, and their distance from it.
+        const projected = weights.slice(3).map((w) => {
+          const d = pv.sub(w.trainable, w1.trainable);
+          const x = pv.dot(d, u);
+          const y = pv.dot(d, v);
+          const dd = pv.dot(d, d);
+          pv.dispose(d);
+          return { x, y, offPlane: Math.sqrt(Math.max(0, dd - x * x - y * y)) };
+        });
         pv.dispose(e1, e2, u, v);
-        const coords = [{ x: 0, y: 0 }, { x: len1, y: 0 }, { x: c, y: h }];
+        const spanning = [{ x: 0, y: 0 }, { x: len1, y: 0 }, { x: c, y: h }];
+        const coords = [...spanning, ...projected];
         let xr: AxisRange;
         let yr: AxisRange;
         if (range.auto) {
           const xsC = coords.map((p) => p.x);
           const ysC = coords.map((p) => p.y);
+          // the projected points lie inside the box too
           const [x0, x1, y0, y1] = [Math.min(...xsC), Math.max(...xsC), Math.min(...ysC), Math.max(...ysC)];
           const m = LANDSCAPE_DEFAULTS.autoMargin * Math.max(x1 - x0, y1 - y0);
           xr = { from: x0 - m, to: x1 + m, n: range.n };
@@ -276,7 +296,7 @@ export async function createLandscape(input: CreateLandscapeInput): Promise<Land
           kind: spec.kind,
           axes: { x: { name: 'x', values: xs }, y: { name: 'y', values: ys } },
           pointCount: xs.length * ys.length,
-          itemCount: xs.length * ys.length + 3,
+          itemCount: xs.length * ys.length + cks.length,
           checkpoints: frameCheckpoints(coords),
           plane: {
             origin: cks[0]!.label,

@@ -187,8 +187,10 @@ export function resolveLandscapeSpec(r: LandscapeRequest): LandscapeSpec {
   }
   if (kind === LandscapeKind.plane) {
     const parts = String(r.plane).split(',').map((s) => s.trim());
-    if (parts.length !== 2 || parts.some((p) => p === '')) {
-      throw new UsageError(`landscape: --plane must be two checkpoints CKPT2,CKPT3 (the plane through them and the first), got ${String(r.plane)}`);
+    if (parts.length < 2 || parts.length > 7 || parts.some((p) => p === '')) {
+      throw new UsageError(
+        `landscape: --plane must be two checkpoints CKPT2,CKPT3 (the plane through them and the first), optionally followed by up to 5 more to project onto it, got ${String(r.plane)}`,
+      );
     }
     checkpoints = [r.checkpoint, ...parts];
   }

@@ -70,6 +70,8 @@ export interface FrameCheckpoint {
   sha256: string;
   x: number;
   y?: number;
+  /** plane: a checkpoint after the third is projected onto the plane; its distance from it. */
+  offPlane?: number;
 }
 
 /**

@@ -67,6 +67,8 @@ export interface RaysFigureInput {
   distanceTitle?: string;
   /** Loss axis on a log scale. Default false. */
   logLoss?: boolean;
+  /** The L2 coefficient included in the train loss, when not 0. */
+  l2?: number;
 }
 
 /** The line through two or more solutions. */
@@ -78,6 +80,8 @@ export interface LineFigureInput {
    */
   checkpoints: { label: string; alpha: number; values?: LandscapeMetrics }[];
   logLoss?: boolean;
+  /** The L2 coefficient included in the train loss, when not 0. */
+  l2?: number;
 }
 
 export type PlaneMetricName = keyof LandscapeMetrics;
@@ -88,13 +92,16 @@ export interface PlaneFigureInput {
   ys: number[];
   /** One heatmap per metric: values[j][i] at (xs[i], ys[j]); null cells are left blank. */
   metrics: { name: PlaneMetricName; values: (number | null)[][] }[];
-  checkpoints: { label: string; x: number; y: number }[];
+  /** `offPlane`: a checkpoint projected onto the plane (drawn as a diamond), its distance from the plane. */
+  checkpoints: { label: string; x: number; y: number; offPlane?: number; values?: LandscapeMetrics }[];
   xTitle?: string;
   yTitle?: string;
   /** Size of one grid cell in pixels (an integer, so cells never show seams). Default: about 300 px per axis. */
   cellSize?: number;
   /** Colour scale of loss heatmaps: 'log' or 'linear'. Default: log when all values are positive and span more than 20x. */
   lossScale?: 'log' | 'linear';
+  /** The L2 coefficient included in the train loss, when not 0. */
+  l2?: number;
 }
 
 /** The Hessian spectrum of each solution. */

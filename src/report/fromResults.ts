@@ -13,6 +13,7 @@ import type { HessianReport } from '../hessian/hessianReport.ts';
 import type { LandscapeResult } from '../landscape/assembleLandscape.ts';
 import type { TrainLog } from '../training/runTraining.ts';
 import type { SolutionMeasures } from './comparisonTable.ts';
+import { widthConsistency, type ConsistencyRow, type WidthData } from './widthConsistency.ts';
 import type {
   BallFigureInput,
   EpochPoint,
@@ -78,8 +79,10 @@ export interface LandscapeView {
   axes: { x: { name: string; values: number[] }; y?: { name: string; values: number[] } };
   points: (Values & { i?: number; ray?: number; x: number; y?: number; distance?: number })[];
   rays?: { index: number; series: (Values & { distance: number })[] }[];
-  checkpoints: (Values & { label?: string; path: string; sha256?: string; x: number; y?: number })[];
+  checkpoints: (Values & { label?: string; path: string; sha256?: string; x: number; y?: number; offPlane?: number })[];
   directions?: { norm?: string };
+  /** The L2 coefficient the train loss includes (the document's `l2`). */
+  l2?: number;
 }
 export type TrainLogView = Pick<TrainLog, 'method' | 'batchesPerEpoch'> & {
   epochs: (Pick<TrainLog['epochs'][number], 'epoch' | 'trainLoss' | 'trainAccuracy' | 'evalLoss' | 'evalAccuracy' | 'lr'> & {
@@ -292,6 +295,7 @@ function checkLandscape(f: Fields, r: Record<string, unknown>): LandscapeView {
       const y = f.nullable(o.y, `${w}.y`);
       const label = f.optionalString(o.label, `${w}.label`);
       const sha256 = f.optionalString(o.sha256, `${w}.sha256`);
+      const offPlane = f.nullable(o.offPlane, `${w}.offPlane`);
       return {
         ...f.values(o, w),
         path: f.string(o.path, `${w}.path`),
@@ -299,6 +303,7 @@ function checkLandscape(f: Fields, r: Record<string, unknown>): LandscapeView {
         ...(label ? { label } : {}),
         x: f.number(o.x, `${w}.x`),
         ...(y === null ? {} : { y }),
+        ...(offPlane === null ? {} : { offPlane }),
       };
     }),
   };
@@ -405,8 +410,12 @@ export function classifyDocument(doc: LoadedDocument): ClassifiedDocument {
       const samples = data === undefined ? null : f.nullable(f.object(data, 'data').samples, 'data.samples');
       return { file, kind: 'evaluate', samples, result: checkEvaluate(f, f.object(o.result, 'result')) };
     }
-    case ResultSchema.landscape:
-      return { file, kind: 'landscape', result: checkLandscape(f, f.object(o.result, 'result')) };
+    case ResultSchema.landscape: {
+      const result = checkLandscape(f, f.object(o.result, 'result'));
+      const l2 = f.nullable(o.l2, 'l2');
+      if (l2 !== null) result.l2 = l2;
+      return { file, kind: 'landscape', result };
+    }
     case ResultSchema.ball:
       return { file, kind: 'ball', checkpoint: f.checkpoint(o.checkpoint, 'checkpoint'), result: checkBall(f, f.object(o.result, 'result')) };
     case ResultSchema.volume:
@@ -639,6 +648,8 @@ export interface ReportInputs {
   training: TrainingFigureInput | null;
   /** Rows of the comparison table, in solution order (solutions with no measure left out). */
   measures: SolutionMeasures[];
+  /** Measured widths against their predictions from the Hessian (widthConsistency.ts). */
+  consistency?: ConsistencyRow[];
 }
 
 /** The most points of a per-iteration learning-rate curve; longer ones keep each bucket's extremes. */
@@ -683,10 +694,11 @@ function planeInput(r: LandscapeView, label: (c: CheckpointId) => string): Plane
   if (second) names.push(second);
   const random = r.kind === 'random-plane';
   return {
+    ...(r.l2 ? { l2: r.l2 } : {}),
     xs,
     ys,
     metrics: names.filter(has).map((name) => ({ name, values: grid(name) })),
-    checkpoints: r.checkpoints.map((c) => ({ label: label(c), x: c.x, y: c.y ?? 0 })),
+    checkpoints: r.checkpoints.map((c) => ({ label: label(c), x: c.x, y: c.y ?? 0, ...(c.offPlane === undefined ? {} : { offPlane: c.offPlane }), values: pick(c) })),
     xTitle: random ? 'direction 1' : `${r.axes.x.name || 'x'} (along w₂ − w₁)`,
     yTitle: random ? 'direction 2' : `${r.axes.y?.name || 'y'} (towards w₃)`,
   };
@@ -707,6 +719,7 @@ export function buildReportInputs(docs: readonly ClassifiedDocument[], labels: R
   };
   const rays: RaysFigureInput['solutions'] = [];
   let rayNorm: string | undefined;
+  let rayL2: number | undefined;
   const lines: LineFigureInput[] = [];
   const planes: PlaneFigureInput[] = [];
   const spectra = new Map<string, SpectraFigureInput['solutions'][number]>();
@@ -714,12 +727,23 @@ export function buildReportInputs(docs: readonly ClassifiedDocument[], labels: R
   const volume: VolumeFigureInput['series'] = [];
   const runs: TrainingFigureInput['runs'] = [];
   const accuracyFromLogs: { key: string; value: number; samples: number }[] = [];
+  const widths = new Map<string, WidthData>();
+  const width = (c: CheckpointId): WidthData => {
+    const key = solutionKey(c);
+    let w = widths.get(key);
+    if (!w) {
+      w = { label: label(c) };
+      widths.set(key, w);
+    }
+    return w;
+  };
 
   for (const d of docs) {
     switch (d.kind) {
       case 'ball': {
         const l = label(d.checkpoint);
         ball.push({ label: l, norm: d.result.norm, adaptive: d.result.adaptive, baseLoss: d.result.baseLoss, points: d.result.points });
+        if (d.result.norm === 'l2' && !d.result.adaptive) width(d.checkpoint).l2Ball = { baseLoss: d.result.baseLoss, points: d.result.points };
         const m = measure(solutionKey(d.checkpoint));
         m.sharpness = [
           ...(m.sharpness ?? []),
@@ -739,6 +763,11 @@ export function buildReportInputs(docs: readonly ClassifiedDocument[], labels: R
           dimension: r.dimension,
           geometricMeanRadius: r.geometricMeanRadius,
         });
+        if (r.norm === 'none') {
+          const w = width(d.checkpoint);
+          w.volume = { delta: r.delta, radii: r.radii, censored: r.censored.indices, geometricMeanRadius: r.geometricMeanRadius };
+          w.dimension = r.dimension;
+        }
         const m = measure(solutionKey(d.checkpoint));
         m.logVolume = [
           ...(m.logVolume ?? []),
@@ -759,6 +788,9 @@ export function buildReportInputs(docs: readonly ClassifiedDocument[], labels: R
         const m = measure(solutionKey(d.checkpoint));
         if (descending && r.eigenvalues.length > 0) m.lambdaMax = { value: r.eigenvalues[0]!, residual: r.residuals[0] ?? null };
         if (r.trace) m.trace = r.trace;
+        const w = width(d.checkpoint);
+        if (descending && r.eigenvalues.length > 0) w.lambdaMax = r.eigenvalues[0]!;
+        if (r.trace) w.trace = r.trace.estimate;
         break;
       }
       case 'evaluate': {
@@ -777,6 +809,7 @@ export function buildReportInputs(docs: readonly ClassifiedDocument[], labels: R
           const c = r.checkpoints[0];
           const l = c ? label(c) : path.basename(d.file, '.json');
           rayNorm ??= r.directions?.norm;
+          if (r.l2) rayL2 = r.l2;
           const series =
             r.rays?.map((ray) => ({ index: ray.index, points: ray.series.map((p) => ({ ...p })) })) ??
             [...new Set(r.points.map((p) => p.ray!))].map((index) => ({
@@ -786,6 +819,7 @@ export function buildReportInputs(docs: readonly ClassifiedDocument[], labels: R
           rays.push({ label: l, rays: series });
         } else if (r.kind === 'line') {
           lines.push({
+            ...(r.l2 ? { l2: r.l2 } : {}),
             points: r.points.map((p) => ({ ...pick(p), alpha: p.x })),
             checkpoints: r.checkpoints.map((c) => ({ label: label(c), alpha: c.x, values: pick(c) })),
           });
@@ -835,7 +869,7 @@ export function buildReportInputs(docs: readonly ClassifiedDocument[], labels: R
   const distanceTitle = rayNorm && rayNorm !== 'none' ? `distance (${rayNorm}-normalised directions)` : 'distance';
   return {
     solutions: solutions.map((s) => labels.get(s.key) ?? s.key),
-    rays: rays.length > 0 ? { solutions: rays, distanceTitle } : null,
+    rays: rays.length > 0 ? { solutions: rays, distanceTitle, ...(rayL2 ? { l2: rayL2 } : {}) } : null,
     lines,
     planes,
     spectra: spectra.size > 0 ? { solutions: [...spectra.values()] } : null,
@@ -843,6 +877,7 @@ export function buildReportInputs(docs: readonly ClassifiedDocument[], labels: R
     volume: volume.length > 0 ? { series: volume } : null,
     training: runs.length > 0 ? { runs } : null,
     measures: rows,
+    consistency: widthConsistency([...widths.values()]),
   };
 }
 

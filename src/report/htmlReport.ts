@@ -12,6 +12,8 @@
 import { comparisonTableHtml, escapeHtml } from './comparisonTable.ts';
 import { EXPLANATIONS } from './explanations.ts';
 import type { ReportContent } from './reportContent.ts';
+import type { PaperClaim } from './paperClaims.ts';
+import type { ConsistencyRow } from './widthConsistency.ts';
 import { FONT_FAMILY } from './theme.ts';
 
 /** What the page inlines. */
@@ -49,6 +51,10 @@ figure { margin: 0 0 8px; }
 .chart { overflow-x: auto; padding: 4px 0; }
 figcaption { color: var(--muted); max-width: 820px; font-size: 13px; }
 figcaption .files { display: block; margin-top: 2px; }
+.claim { display: block; margin-top: 4px; color: var(--ink); }
+.verdict-agrees { color: #007a4d; font-weight: bold; }
+.verdict-disagrees { color: #b34700; font-weight: bold; }
+.verdict-na { color: var(--muted); font-weight: bold; }
 a { color: #0060a0; }
 table.comparison { border-collapse: collapse; font-size: 13px; margin: 8px 0; font-variant-numeric: tabular-nums; }
 table.comparison th, table.comparison td { padding: 4px 10px; border-bottom: 1px solid var(--rule); text-align: right; white-space: nowrap; }
@@ -104,6 +110,24 @@ function base64(bytes: Uint8Array): string {
 }
 
 /** The whole report as one HTML document. */
+/** Which paper figure a figure reproduces, the paper's claim and the verdict here. */
+function claimHtml(c: PaperClaim): string {
+  const e = escapeHtml;
+  const cls = c.verdict === 'agrees' ? 'verdict-agrees' : c.verdict === 'disagrees' ? 'verdict-disagrees' : 'verdict-na';
+  const word = c.verdict === 'agrees' ? 'agrees' : c.verdict === 'disagrees' ? 'does not agree' : 'cannot be compared';
+  return `<span class="claim">Reproduces ${e(c.reproduces)}. The paper: ${e(c.claim)} Here the small-scale result <span class="${cls}">${word}</span>: ${e(c.evidence)}.</span>`;
+}
+
+/** Measured against predicted widths, one row per solution, measure and radius. */
+function consistencyTableHtml(rows: readonly ConsistencyRow[]): string {
+  const e = escapeHtml;
+  const g = (x: number) => (Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(2) : x.toPrecision(3));
+  const body = rows
+    .map((r) => `<tr><th scope="row">${e(r.label)}</th><td>${e(r.measure)}</td><td>${e(r.at)}</td><td>${g(r.measured)}</td><td>${g(r.predicted)} = ${e(r.formula)}</td><td>${g(r.ratio)}</td></tr>`)
+    .join('\n');
+  return `<span class="files"><table class="comparison"><thead><tr><th>solution</th><th>measure</th><th>at</th><th>measured</th><th>predicted</th><th>ratio</th></tr></thead><tbody>\n${body}\n</tbody></table></span>`;
+}
+
 export function htmlReport(content: ReportContent, assets: HtmlAssets): string {
   const e = escapeHtml;
   const specs: Record<string, unknown> = {};
@@ -123,7 +147,7 @@ export function htmlReport(content: ReportContent, assets: HtmlAssets): string {
 <h3>${e(f.title)}</h3>
 <figure>
 <div class="chart" id="chart-${e(f.name)}" role="img" aria-label="${e(f.title)}"></div>
-<figcaption>${e(f.caption)}
+<figcaption>${e(f.caption)}${f.claim ? claimHtml(f.claim) : ''}${f.name === 'width-consistency' && content.consistency ? consistencyTableHtml(content.consistency) : ''}
 <span class="files">Files: <a href="figures/${e(f.name)}.svg">SVG</a> · <a href="figures/${e(f.name)}.png">PNG</a> · <a href="figures/${e(f.name)}.vl.json">Vega-Lite spec</a> (paste into the Vega editor to restyle)</span></figcaption>
 </figure>
 </section>`,
@@ -135,7 +159,7 @@ export function htmlReport(content: ReportContent, assets: HtmlAssets): string {
 <p class="muted">Each value with its uncertainty; the numbered notes say how each is obtained. Also in <a href="comparison.txt">comparison.txt</a> and <a href="comparison.json">comparison.json</a>.</p>
 <div class="table-wrap">
 ${comparisonTableHtml(content.table)}
-</div>
+</div>${content.tableClaim ? `\n<p>${claimHtml(content.tableClaim)}</p>` : ''}
 </section>`
     : '';
   const explanations = EXPLANATIONS.map((x) => `<h3 id="${x.id}">${e(x.title)}</h3>\n${x.html}`).join('\n');

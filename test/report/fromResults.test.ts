@@ -149,8 +149,9 @@ test('figure inputs and table rows from a full set of results', (t) => {
   const content = buildReportContent(inputs, { title: 'T' });
   t.deepEqual(
     content.figures.map((f) => f.name),
-    ['training', 'rays', 'line-swa-sgd', 'plane-sgd-sam-swa', 'hessian-spectra', 'eps-sharpness', 'volume-radii'],
+    ['training', 'rays', 'line-swa-sgd', 'plane-sgd-sam-swa', 'hessian-spectra', 'eps-sharpness', 'volume-radii', 'width-consistency'],
   );
+  t.true(content.figures.find((f) => f.name === 'line-swa-sgd')!.claim!.reproduces.includes('Figure 5'), 'the SWA-SGD line names the SWA paper figure it reproduces');
   t.is(content.table!.rows.length, 4);
 });
 

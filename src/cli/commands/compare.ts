@@ -49,6 +49,12 @@ export interface CompareSettings {
   rayRange: string;
   lineRange: string;
   plane: boolean;
+  /** The lines to draw, as index pairs [from, to] into the checkpoints (default: consecutive pairs). */
+  lines?: [number, number][];
+  /** The L2 coefficient the landscapes add to the train loss (default: --l2); the training run's own lambda reproduces the SWA paper's regularised loss. */
+  landscapeL2?: number;
+  /** Only these checkpoints (indices) get the per-solution measures (default: all). */
+  measured?: number[];
 }
 
 type CompareOptions = DataOptions & ArgsOf<typeof COMPARE_OPTIONS>;
@@ -90,10 +96,18 @@ async function runItemStep<D>(c: StepContext, file: string, command: string, job
   await runItemCommand(stepRun(c, file), { command, module: new URL(`../jobs/${job}`, import.meta.url).href, description });
 }
 
-async function runLandscapeStep(c: StepContext, file: string, request: Omit<LandscapeRequest, 'loss' | 'bn' | 'l2' | 'batchSize' | 'seed'>): Promise<void> {
+/** An evaluate step of a comparison: these checkpoints on `data`, their ensemble too when asked. */
+export async function runEvaluateStep(c: StepContext, out: string, checkpoints: string[], data: string, ensemble: boolean): Promise<void> {
+  const { runEvaluate } = await import('../jobs/evaluateRun.ts');
+  const { checkpoint: _c, ...args } = stepArgs(c, checkpoints[0]!, data);
+  await runEvaluate({ ...stepRun(c, out), ...args, seed: c.seed, ...defaultsOf(EVALUATE_OPTIONS), checkpoints, ensemble });
+}
+
+/** A landscape step of a comparison (also the demo's extra planes). */
+export async function runLandscapeStep(c: StepContext, file: string, request: Omit<LandscapeRequest, 'loss' | 'bn' | 'l2' | 'batchSize' | 'seed'> & { l2?: number }): Promise<void> {
   const { resolveLandscapeSpec } = await import('../../landscape/landscapeOptions.ts');
   const { runLandscape } = await import('../jobs/landscapeRun.ts');
-  const spec = resolveLandscapeSpec({ ...defaultsOf(LANDSCAPE_OPTIONS), ...request, loss: c.loss, bn: c.bn, l2: c.l2, batchSize: c.batchSize, seed: c.seed });
+  const spec = resolveLandscapeSpec({ ...defaultsOf(LANDSCAPE_OPTIONS), ...request, loss: c.loss, bn: c.bn, l2: request.l2 ?? c.l2, batchSize: c.batchSize, seed: c.seed });
   await runLandscape(stepRun(c, file), spec);
 }
 
@@ -101,12 +115,10 @@ export function compareSteps(checkpoints: readonly string[], s: CompareSettings,
   const steps: CompareStep[] = [];
   const file = (name: string) => path.join(resultsDir, `${name}.json`);
   const safe = (label: string) => label.replace(/[^A-Za-z0-9._-]+/g, '_');
-  const evaluate = (checkpoint: string, data: string, out: string) => async (c: StepContext) => {
-    const { runEvaluate } = await import('../jobs/evaluateRun.ts');
-    const { checkpoint: _c, ...args } = stepArgs(c, checkpoint, data);
-    await runEvaluate({ ...stepRun(c, out), ...args, seed: c.seed, ...defaultsOf(EVALUATE_OPTIONS), checkpoints: [checkpoint] });
-  };
+  const evaluate = (checkpoint: string, data: string, out: string) => (c: StepContext) => runEvaluateStep(c, out, [checkpoint], data, false);
+  const l2 = s.landscapeL2 === undefined ? {} : { l2: s.landscapeL2 };
   checkpoints.forEach((ckpt, i) => {
+    if (s.measured && !s.measured.includes(i)) return;
     const L = safe(s.labels[i]!);
     const ballStep = (n: string, norm: BallNorm, adaptive: boolean, radius: string): CompareStep => ({
       name: `${L} ${n}`,
@@ -147,17 +159,18 @@ export function compareSteps(checkpoints: readonly string[], s: CompareSettings,
       {
         name: `${L} rays`,
         file: file(`${L}.rays`),
-        run: (c) => runLandscapeStep(c, file(`${L}.rays`), { checkpoint: ckpt, data: s.data, evalData: s.evalData, rays: s.rays, range: s.rayRange }),
+        run: (c) => runLandscapeStep(c, file(`${L}.rays`), { checkpoint: ckpt, data: s.data, evalData: s.evalData, rays: s.rays, range: s.rayRange, ...l2 }),
       },
     );
   });
-  for (let i = 0; i + 1 < checkpoints.length; i++) {
+  const pairs = s.lines ?? checkpoints.slice(1).map((_, i): [number, number] => [i, i + 1]);
+  for (const [i, j] of pairs) {
     const a = safe(s.labels[i]!);
-    const b = safe(s.labels[i + 1]!);
+    const b = safe(s.labels[j]!);
     steps.push({
       name: `line ${a}-${b}`,
       file: file(`line.${a}-${b}`),
-      run: (c) => runLandscapeStep(c, file(`line.${a}-${b}`), { checkpoint: checkpoints[i]!, to: checkpoints[i + 1], data: s.data, evalData: s.evalData, range: s.lineRange }),
+      run: (c) => runLandscapeStep(c, file(`line.${a}-${b}`), { checkpoint: checkpoints[i]!, to: checkpoints[j], data: s.data, evalData: s.evalData, range: s.lineRange, ...l2 }),
     });
   }
   if (s.plane && checkpoints.length >= 3) {
@@ -165,7 +178,7 @@ export function compareSteps(checkpoints: readonly string[], s: CompareSettings,
       name: 'plane',
       file: file('plane'),
       run: (c) =>
-        runLandscapeStep(c, file('plane'), { checkpoint: checkpoints[0]!, plane: `${checkpoints[1]},${checkpoints[2]}`, data: s.data, evalData: s.evalData, range: COMPARE_PLANE_RANGE }),
+        runLandscapeStep(c, file('plane'), { checkpoint: checkpoints[0]!, plane: `${checkpoints[1]},${checkpoints[2]}`, data: s.data, evalData: s.evalData, range: COMPARE_PLANE_RANGE, ...l2 }),
     });
   }
   return steps;
@@ -196,6 +209,13 @@ export function resolveLabels(checkpoints: readonly string[], labels: string | u
   return out;
 }
 
+/** What a caller adds to a comparison: result files made elsewhere, more steps, labels of the checkpoints those steps name. */
+export interface CompareExtras {
+  files?: readonly string[];
+  steps?: readonly CompareStep[];
+  labels?: readonly { checkpoint: string; label: string }[];
+}
+
 /** Runs the steps, skipping finished ones; returns the result files in order. */
 export async function runCompare(
   argv: GlobalOptions & Pick<DataOptions, 'loss' | 'bn' | 'l2' | 'batchSize'> & { workers?: ItemOptions['workers'] },
@@ -203,8 +223,11 @@ export async function runCompare(
   settings: CompareSettings,
   outDir: string,
   title: string,
-  extraFiles: readonly string[] = [],
+  extras: CompareExtras = {},
 ): Promise<{ files: string[]; index: string }> {
+  const extraFiles = extras.files ?? [];
+  const extraSteps = extras.steps ?? [];
+  const extraLabels = extras.labels ?? [];
   const { writeJsonAtomic } = await import('../../io/atomicWrite.ts');
   const { guardOutput } = await import('../../io/inputPaths.ts');
   const { REPORT_ENTRIES } = await import('./report.ts');
@@ -227,7 +250,7 @@ export async function runCompare(
   } else {
     await writeJsonAtomic(manifestPath, manifest);
   }
-  const steps = compareSteps(checkpoints, settings, resultsDir);
+  const steps = [...compareSteps(checkpoints, settings, resultsDir), ...extraSteps];
   let current = '';
   const release = onInterrupt(() => `compare: stopped during '${current}'; finished results are in ${resultsDir}; rerun the same command to continue`);
   try {
@@ -246,7 +269,11 @@ export async function runCompare(
   }
   const { writeReportFromFiles } = await import('../../report/writeReport.ts');
   const files = [...steps.map((s) => s.file), ...extraFiles];
-  const index = await writeReportFromFiles(files, outDir, { labels: settings.labels, checkpoints: [...checkpoints], title });
+  const index = await writeReportFromFiles(files, outDir, {
+    labels: [...settings.labels, ...extraLabels.map((e) => e.label)],
+    checkpoints: [...checkpoints, ...extraLabels.map((e) => e.checkpoint)],
+    title,
+  });
   return { files, index };
 }
 

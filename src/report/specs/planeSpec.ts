@@ -43,7 +43,13 @@ export function planeSpec(input: PlaneFigureInput, options: FigureOptions = {}):
   const xDomain = [xe[0]!, xe[nx]!];
   const yDomain = [ye[0]!, ye[ny]!];
   const xMid = (xDomain[0]! + xDomain[1]!) / 2;
-  const marks = input.checkpoints.map((c) => ({ label: c.label, x: c.x, y: c.y, side: c.x <= xMid ? 'left' : 'right' }));
+  const marks = input.checkpoints.map((c) => ({
+    label: c.offPlane === undefined ? c.label : `${c.label} (projected)`,
+    x: c.x,
+    y: c.y,
+    side: c.x <= xMid ? 'left' : 'right',
+    kind: c.offPlane === undefined ? 'in the plane' : 'projected',
+  }));
   const x = { field: 'x', type: 'quantitative' as const, title: input.xTitle ?? 'x', scale: { domain: xDomain, nice: false, zero: false } };
   const y = { field: 'y', type: 'quantitative' as const, title: input.yTitle ?? 'y', scale: { domain: yDomain, nice: false, zero: false } };
   const label = (side: 'left' | 'right', halo: boolean) => ({
@@ -96,7 +102,12 @@ export function planeSpec(input: PlaneFigureInput, options: FigureOptions = {}):
         {
           data: { values: marks },
           mark: { type: 'point' as const, shape: 'circle', filled: true, fill: 'white', stroke: INK, strokeWidth: 1.5, size: 55, opacity: 1 },
-          encoding: { x, y },
+          encoding: {
+            x,
+            y,
+            // a checkpoint projected onto the plane is a diamond
+            shape: { field: 'kind', type: 'nominal' as const, scale: { domain: ['in the plane', 'projected'], range: ['circle', 'diamond'] }, legend: null },
+          },
         },
         label('left', true),
         label('left', false),
