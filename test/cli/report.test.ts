@@ -20,10 +20,10 @@ test.before(async () => {
     await writeFile(file, JSON.stringify(d.doc));
     results.push(file);
   }
-  // A `train` result that names its log: the report follows it.
+  // A `train` result that names its log beside it (as train writes them): the report follows it.
   const log = path.join(dir, 'runs', 'sam', 'train-log.json');
   await writeFile(log, JSON.stringify(trainLogDocument('SAM')));
-  const train = path.join(dir, 'results', 'train-sam.json');
+  const train = path.join(dir, 'runs', 'sam', 'result.json');
   await writeFile(train, JSON.stringify(trainDocument('SAM', log)));
   results.push(train);
 });
@@ -43,7 +43,7 @@ test('report: every figure in three formats, the table and index.html; prints th
   t.is(manifest.title, 'Three solutions');
   t.deepEqual(manifest.solutions, ['SGD', 'SAM', 'SWA', 'ensemble of 3']);
   const names = manifest.figures.map((f: { name: string }) => f.name);
-  t.deepEqual(names, ['training', 'rays', 'line-swa-sgd', 'plane-sgd-sam-swa', 'hessian-spectra', 'eps-sharpness', 'volume-radii']);
+  t.deepEqual(names, ['training', 'rays', 'line-swa-sgd', 'plane-sgd-sam-swa', 'hessian-spectra', 'eps-sharpness', 'volume-radii', 'width-consistency']);
   const figures = await readdir(path.join(out, 'figures'));
   t.is(figures.length, 3 * names.length);
   const html = await readFile(path.join(out, 'index.html'), 'utf8');
@@ -97,7 +97,7 @@ test('report: unreadable, invalid or unknown result files are one line naming th
   doc.result.baseLoss = null;
   await writeFile(broken, JSON.stringify(doc));
   await refused(t, [broken], path.join(dir, 'never-3'), broken, 'result.baseLoss');
-  await refused(t, [path.join(dir, 'missing.json')], path.join(dir, 'never-4'), 'missing.json', 'cannot read');
+  await refused(t, [path.join(dir, 'missing.json')], path.join(dir, 'never-4'), 'missing.json', 'does not exist');
 });
 
 test('report: usage errors (no --out, bad --labels, --out over an input) are one line (exit 2)', async (t) => {
