@@ -80,13 +80,19 @@ function isDirectory(p: string): boolean {
   }
 }
 
-/** The inputs as real paths: a checkpoint given as its model.json stands for its directory. */
+/**
+ * The inputs as real paths: a checkpoint directory is protected whole, and so is the
+ * directory of a model.json given by name; an .onnx file given by name is protected
+ * itself (results beside it are fine); a path that does not exist protects nothing (the
+ * load will say it is missing).
+ */
 export function realInputs(inputs: CommandInputs): RealInput[] {
   const out: RealInput[] = [];
   for (const c of inputs.checkpoints ?? []) {
     if (c === undefined || c === '') continue;
-    const dir = isDirectory(c) ? c : path.dirname(c);
-    out.push({ shown: dir, real: realPathOf(dir), dir: true });
+    if (isDirectory(c)) out.push({ shown: c, real: realPathOf(c), dir: true });
+    else if (c.toLowerCase().endsWith('.onnx')) out.push({ shown: c, real: realPathOf(c), dir: false });
+    else if (fs.existsSync(c)) out.push({ shown: path.dirname(c), real: realPathOf(path.dirname(c)), dir: true });
   }
   for (const f of inputs.files ?? []) {
     if (f === undefined || f === '') continue;

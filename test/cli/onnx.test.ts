@@ -70,3 +70,18 @@ test('the README lists exactly the ops of the op table (npm run onnx-ops)', (t) 
   const b = readme.indexOf(README_OPS_END);
   t.is(readme.slice(a, b).trim(), onnxOpsBlock());
 });
+
+test('--out beside an .onnx file is fine; --out onto it is refused before anything runs', async (t) => {
+  const dir = tmp();
+  copyFileSync(path.join(MLP, 'model.onnx'), path.join(dir, 'sgd.onnx'));
+  copyFileSync(path.join(MLP, 'x.npy'), path.join(dir, 'x.npy'));
+  copyFileSync(path.join(MLP, 'y.npy'), path.join(dir, 'y.npy'));
+  const ok = await sharpness(['evaluate', 'sgd.onnx', '--data', 'npy:x.npy,y.npy', '--out', 'sgd.evaluate.json', '--quiet'], { cwd: dir });
+  t.is(ok.status, 0, ok.stderr);
+  t.true(existsSync(path.join(dir, 'sgd.evaluate.json')));
+  const before = readFileSync(path.join(dir, 'sgd.onnx'));
+  const bad = await sharpness(['evaluate', 'sgd.onnx', '--data', 'npy:x.npy,y.npy', '--out', 'sgd.onnx'], { cwd: dir });
+  t.is(bad.status, 2);
+  t.regex(bad.stderr, /would overwrite the input sgd\.onnx/);
+  t.deepEqual(readFileSync(path.join(dir, 'sgd.onnx')), before);
+});
