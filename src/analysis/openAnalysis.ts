@@ -169,14 +169,7 @@ export function analysisDocument<R>(
 ): ResultDocument<R> {
   return makeResultDocument({
     command,
-    options: recordedOptions(argv),
-    seed: argv.seed,
-    checkpoint: checkpointRef(a.checkpoint),
-    data: dataRef(a.data),
-    loss: a.loss,
-    bn: a.bn,
-    l2: a.l2,
-    engine: engineRef(a.engine),
+    ...analysisHeader(a, recordedOptions(argv), argv.seed),
     result,
     cost: {
       seconds: (performance.now() - a.startedAt) / 1000,
