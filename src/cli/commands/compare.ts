@@ -78,7 +78,21 @@ export type StepContext = Pick<GlobalOptions, 'backend' | 'threads' | 'seed'> & 
 export interface CompareStep {
   name: string;
   file: string;
+  /** The checkpoints (indices) the step measures: when one changes, the step is recomputed. */
+  uses?: number[];
   run(c: StepContext): Promise<void>;
+}
+
+/**
+ * The file-name form of each label: letters, digits, '.', '_' and '-' kept, anything else
+ * '_'. Labels that would share a name (`α` and `β` both give `_`; `A` and `a` on a
+ * case-insensitive file system) all get their position appended (`_-1`, `_-2`), so no
+ * solution's results overwrite another's.
+ */
+export function labelFileNames(labels: readonly string[]): string[] {
+  const safe = labels.map((l) => l.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^\.+/, '_'));
+  const lower = safe.map((n) => n.toLowerCase());
+  return new Set(lower).size === lower.length ? safe : safe.map((n, i) => `${n}-${i + 1}`);
 }
 
 /** The options of a step's run: the result goes to `file` only, nothing is printed. */
@@ -114,14 +128,15 @@ export async function runLandscapeStep(c: StepContext, file: string, request: Om
 export function compareSteps(checkpoints: readonly string[], s: CompareSettings, resultsDir: string): CompareStep[] {
   const steps: CompareStep[] = [];
   const file = (name: string) => path.join(resultsDir, `${name}.json`);
-  const safe = (label: string) => label.replace(/[^A-Za-z0-9._-]+/g, '_');
+  const names = labelFileNames(s.labels);
   const evaluate = (checkpoint: string, data: string, out: string) => (c: StepContext) => runEvaluateStep(c, out, [checkpoint], data, false);
   const l2 = s.landscapeL2 === undefined ? {} : { l2: s.landscapeL2 };
   checkpoints.forEach((ckpt, i) => {
     if (s.measured && !s.measured.includes(i)) return;
-    const L = safe(s.labels[i]!);
+    const L = names[i]!;
     const ballStep = (n: string, norm: BallNorm, adaptive: boolean, radius: string): CompareStep => ({
       name: `${L} ${n}`,
+      uses: [i],
       file: file(`${L}.${n}`),
       run: async (c) => {
         const { describeBall } = await import('../jobs/ballJob.ts');
@@ -130,10 +145,11 @@ export function compareSteps(checkpoints: readonly string[], s: CompareSettings,
       },
     });
     steps.push(
-      { name: `${L} evaluate (train)`, file: file(`${L}.evaluate-train`), run: evaluate(ckpt, s.data, file(`${L}.evaluate-train`)) },
-      { name: `${L} evaluate (eval)`, file: file(`${L}.evaluate-eval`), run: evaluate(ckpt, s.evalData, file(`${L}.evaluate-eval`)) },
+      { name: `${L} evaluate (train)`, uses: [i], file: file(`${L}.evaluate-train`), run: evaluate(ckpt, s.data, file(`${L}.evaluate-train`)) },
+      { name: `${L} evaluate (eval)`, uses: [i], file: file(`${L}.evaluate-eval`), run: evaluate(ckpt, s.evalData, file(`${L}.evaluate-eval`)) },
       {
         name: `${L} hessian`,
+        uses: [i],
         file: file(`${L}.hessian`),
         run: async (c) => {
           const { describeHessian } = await import('../jobs/hessianJob.ts');
@@ -149,6 +165,7 @@ export function compareSteps(checkpoints: readonly string[], s: CompareSettings,
       ballStep('ball-box', BallNorm.box, false, s.boxRadii),
       {
         name: `${L} volume`,
+        uses: [i],
         file: file(`${L}.volume`),
         run: async (c) => {
           const { describeVolume } = await import('../jobs/volumeJob.ts');
@@ -158,6 +175,7 @@ export function compareSteps(checkpoints: readonly string[], s: CompareSettings,
       },
       {
         name: `${L} rays`,
+        uses: [i],
         file: file(`${L}.rays`),
         run: (c) => runLandscapeStep(c, file(`${L}.rays`), { checkpoint: ckpt, data: s.data, evalData: s.evalData, rays: s.rays, range: s.rayRange, ...l2 }),
       },
@@ -165,10 +183,11 @@ export function compareSteps(checkpoints: readonly string[], s: CompareSettings,
   });
   const pairs = s.lines ?? checkpoints.slice(1).map((_, i): [number, number] => [i, i + 1]);
   for (const [i, j] of pairs) {
-    const a = safe(s.labels[i]!);
-    const b = safe(s.labels[j]!);
+    const a = names[i]!;
+    const b = names[j]!;
     steps.push({
       name: `line ${a}-${b}`,
+      uses: [i, j],
       file: file(`line.${a}-${b}`),
       run: (c) => runLandscapeStep(c, file(`line.${a}-${b}`), { checkpoint: checkpoints[i]!, to: checkpoints[j], data: s.data, evalData: s.evalData, range: s.lineRange, ...l2 }),
     });
@@ -176,6 +195,7 @@ export function compareSteps(checkpoints: readonly string[], s: CompareSettings,
   if (s.plane && checkpoints.length >= 3) {
     steps.push({
       name: 'plane',
+      uses: [0, 1, 2],
       file: file('plane'),
       run: (c) =>
         runLandscapeStep(c, file('plane'), { checkpoint: checkpoints[0]!, plane: `${checkpoints[1]},${checkpoints[2]}`, data: s.data, evalData: s.evalData, range: COMPARE_PLANE_RANGE, ...l2 }),
@@ -228,7 +248,6 @@ export async function runCompare(
   const extraFiles = extras.files ?? [];
   const extraSteps = extras.steps ?? [];
   const extraLabels = extras.labels ?? [];
-  const { writeJsonAtomic } = await import('../../io/atomicWrite.ts');
   const { guardOutput } = await import('../../io/inputPaths.ts');
   const { REPORT_ENTRIES } = await import('./report.ts');
   // Before anything is created under outDir.
@@ -237,20 +256,59 @@ export async function runCompare(
     files: extraFiles,
     data: [settings.data, settings.evalData],
   });
+  // One comparison per --out: a second one says the output is in use (io/outputLock.ts).
+  const unlock = (await import('../../io/outputLock.ts')).lockOutput('compare', outDir);
+  try {
+    return await runCompareLocked(argv, checkpoints, settings, outDir, title, extraFiles, extraSteps, extraLabels);
+  } finally {
+    unlock();
+  }
+}
+
+async function runCompareLocked(
+  argv: GlobalOptions & Pick<DataOptions, 'loss' | 'bn' | 'l2' | 'batchSize'> & { workers?: ItemOptions['workers'] },
+  checkpoints: readonly string[],
+  settings: CompareSettings,
+  outDir: string,
+  title: string,
+  extraFiles: readonly string[],
+  extraSteps: readonly CompareStep[],
+  extraLabels: NonNullable<CompareExtras['labels']>,
+): Promise<{ files: string[]; index: string }> {
+  const { writeJsonAtomic } = await import('../../io/atomicWrite.ts');
   const resultsDir = path.join(outDir, 'results');
   fs.mkdirSync(resultsDir, { recursive: true });
+  const { progressPathFor, readIfExists } = await import('../itemCommand.ts');
   const manifestPath = path.join(outDir, 'compare.json');
-  const manifest = { schema: 'sharpness/compare-plan@1', checkpoints: checkpoints.map((c) => path.resolve(c)), settings, seed: argv.seed, loss: argv.loss, bn: argv.bn, l2: argv.l2 };
-  if (fs.existsSync(manifestPath)) {
+  // The plan records each checkpoint's content hash: a path alone would let a rerun reuse
+  // results of a checkpoint that has since been retrained in place.
+  const { checkpointContentSha256 } = await import('../../io/checkpointContentSha256.ts');
+  const checkpointSha256 = checkpoints.map((c) => checkpointContentSha256(c, 'compare'));
+  const settingsPart = { schema: 'sharpness/compare-plan@1', checkpoints: checkpoints.map((c) => path.resolve(c)), settings, seed: argv.seed, loss: argv.loss, bn: argv.bn, l2: argv.l2 };
+  const manifest = { ...settingsPart, checkpointSha256 };
+  const steps = [...compareSteps(checkpoints, settings, resultsDir), ...extraSteps];
+  const planText = readIfExists(manifestPath, 'compare');
+  if (planText !== null) {
     const { parseComparePlan } = await import('../../results/compareDocuments.ts');
-    const old = parseComparePlan(fs.readFileSync(manifestPath, 'utf8'), manifestPath);
-    if (JSON.stringify(old) !== JSON.stringify(manifest)) {
+    const { checkpointSha256: oldSha, ...oldSettings } = parseComparePlan(planText, manifestPath);
+    if (JSON.stringify(oldSettings) !== JSON.stringify(settingsPart)) {
       throw new UsageError(`compare: ${outDir} holds a comparison with other settings (${manifestPath}); use another --out or delete it`);
     }
+    // Checkpoints changed since their results were computed (or a plan that recorded no
+    // hashes): their steps are recomputed. Results go before the new plan is written, so
+    // an interruption in between cannot leave stale results under a current plan.
+    const changed = checkpoints.map((_, i) => !Array.isArray(oldSha) || oldSha[i] !== checkpointSha256[i]);
+    for (const step of steps) {
+      if (!(step.uses ?? []).some((i) => changed[i])) continue;
+      for (const f of [step.file, progressPathFor(step.file)]) fs.rmSync(f, { force: true });
+    }
+    changed.forEach((c, i) => {
+      if (c) note(argv, `compare: ${checkpoints[i]} changed since its results were computed (sha256 ${Array.isArray(oldSha) ? String(oldSha[i]).slice(0, 12) : 'not recorded'} then, ${checkpointSha256[i]!.slice(0, 12)} now); recomputing its steps`);
+    });
+    if (changed.some((c) => c)) await writeJsonAtomic(manifestPath, manifest);
   } else {
     await writeJsonAtomic(manifestPath, manifest);
   }
-  const steps = [...compareSteps(checkpoints, settings, resultsDir), ...extraSteps];
   let current = '';
   const release = onInterrupt(() => `compare: stopped during '${current}'; finished results are in ${resultsDir}; rerun the same command to continue`);
   try {

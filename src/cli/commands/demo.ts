@@ -140,7 +140,7 @@ export async function handler(argv: CommandArgs<DemoOptions>): Promise<void> {
   const [sgd, sam, swaCkpt] = [path.join(runDir('sgd'), 'final'), path.join(runDir('sam'), 'final'), path.join(runDir('swa'), 'swa')];
   // compare's own defaults, but for the data, the SWA-SGD line and the run's own L2 in the landscapes.
   // (Keys in CompareSettings' order: compare.json keeps them and a rerun compares them.)
-  const settings: CompareSettings = { labels: ['SGD', 'SAM', 'SWA'], data: 'mnist:train:1000', evalData, ...defaultsOf(COMPARE_OPTIONS), plane: false, lines: [[2, 0]], landscapeL2: plan.l2 };
+  const settings: CompareSettings = { labels: ['SGD', 'SAM', 'SWA'], data: 'mnist:train:1000', evalData, ...defaultsOf(COMPARE_OPTIONS), lines: [[2, 0]], landscapeL2: plan.l2 };
   const resultsDir = path.join(outDir, 'results');
   const { runEvaluateStep, runLandscapeStep } = await import('./compare.ts');
   const steps: CompareStep[] = [];

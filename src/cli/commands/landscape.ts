@@ -49,5 +49,11 @@ export async function handler(argv: CommandArgs<LandscapeCliOptions>): Promise<v
     seed: argv.seed,
   });
   const { runLandscape } = await import('../jobs/landscapeRun.ts');
-  await runLandscape(argv, spec);
+  // One run per --out: a second one says the output is in use (io/outputLock.ts).
+  const unlock = argv.out === undefined ? () => undefined : (await import('../../io/outputLock.ts')).lockOutput('landscape', argv.out);
+  try {
+    await runLandscape(argv, spec);
+  } finally {
+    unlock();
+  }
 }
