@@ -17,7 +17,7 @@ import { checkOutPath } from '../analysis/openAnalysis.ts';
 import { keepProgress } from './progressKeeper.ts';
 import { UsageError } from '../errors.ts';
 import { writeResultDocument, type ResultDocument } from '../io/resultDocument.ts';
-import { Backend } from '../engine/backendNames.ts';
+import { workerBackend } from '../parallel/workerBackend.ts';
 import type { EngineInfo } from '../engine/backend.ts';
 import type { JobModule } from '../parallel/ItemJob.ts';
 import { parseShard, shardIndices } from '../parallel/shard.ts';
@@ -50,12 +50,7 @@ export function readIfExists(file: string, command: string): string | null {
   }
 }
 
-/** The --backend a worker thread starts to get the engine this thread runs. */
-export function workerBackend(engine: EngineInfo): Backend {
-  if (engine.device === 'tensorflow-gpu') return Backend.tensorflowGpu;
-  if (engine.backend === 'tensorflow') return Backend.tensorflow;
-  return engine.backend === 'cpu' ? Backend.cpu : Backend.wasm;
-}
+export { workerBackend };
 
 /**
  * --workers, or its default: the cores for wasm and cpu; 1 for the tensorflow backends,
@@ -81,11 +76,12 @@ export async function runItemCommand<D>(argv: CommandArgs<ItemOptions>, spec: It
   }
   const engine = await startEngine(argv);
   const module = (await import(spec.module)) as JobModule<D>;
-  const job = await module.openJob(spec.description);
+  const workers = resolveWorkers(argv.workers, engine);
+  // Items computed in this thread (one item, or one worker) spread their chunks over the workers.
+  const job = await module.openJob(spec.description, { dataWorkers: workers });
   try {
     const inputs = [job.header.checkpoint, ...(job.header.checkpoints ?? [])].filter((c) => c !== undefined).map((c) => c.path);
     checkOutPath(argv.out, { dirs: inputs });
-    const workers = resolveWorkers(argv.workers, engine);
     const fingerprint = docs.fingerprintOf(job.identity);
     const selection = shardIndices(job.itemCount, shard);
     const what = shard ? `${job.itemNoun} of shard ${shard.k}/${shard.n}` : job.itemNoun;
