@@ -7,6 +7,9 @@ import { loadDataset, type Dataset } from '../io/dataset.ts';
 import type { CheckpointRef, DataRef, DocumentHeader, ResultCost, ResultDocument } from '../results/resultDocument.ts';
 import { engineRef, makeResultDocument } from '../results/resultDocument.ts';
 import { createModelObjective } from '../objective/modelObjective.ts';
+import { createDataParallelObjective } from '../parallel/DataParallelObjective.ts';
+import { shareDataset } from '../parallel/sharedDataset.ts';
+import { workerBackend } from '../parallel/workerBackend.ts';
 import { resolveLoss } from '../objective/resolveLoss.ts';
 import { checkLossFit } from './checkLossFit.ts';
 import type { Loss } from '../objective/losses.ts';
@@ -101,6 +104,12 @@ export interface OpenAnalysisOptions {
   data?: Dataset;
   /** Where relative data paths are resolved (recipes and known minima name files beside them). */
   cwd?: string;
+  /**
+   * More than 1 (wasm and cpu): the objective evaluates its data chunks on this many worker
+   * threads, started on its first evaluation, the data in shared memory
+   * (parallel/DataParallelObjective.ts); the values are the same bit for bit.
+   */
+  workers?: number | undefined;
 }
 
 /**
@@ -114,17 +123,23 @@ export async function openAnalysisFor(spec: AnalysisSpec, opts: OpenAnalysisOpti
   const checkpoint = await loadCheckpoint(spec.checkpoint);
   try {
     checkOutPath(opts.out, { dirs: [checkpoint.dir] });
-    const data = opts.data ?? (await loadDataset(spec.data, { seed: spec.seed, ...(opts.cwd === undefined ? {} : { cwd: opts.cwd }) }));
-    validateDataForModel(data, checkpoint.network);
-    const loss = resolveLoss(spec.loss, data, checkpoint.network);
-    checkLossFit(spec.loss, loss, data, checkpoint.network.outputActivation);
-    const objective = await createModelObjective(checkpoint.network, data, {
-      loss,
-      bn: spec.bn,
-      l2: spec.l2,
-      batchSize: spec.batchSize,
-      params: spec.params,
-    });
+    const loaded = opts.data ?? (await loadDataset(spec.data, { seed: spec.seed, ...(opts.cwd === undefined ? {} : { cwd: opts.cwd }) }));
+    validateDataForModel(loaded, checkpoint.network);
+    const loss = resolveLoss(spec.loss, loaded, checkpoint.network);
+    checkLossFit(spec.loss, loss, loaded, checkpoint.network.outputActivation);
+    const objectiveOptions = { loss, bn: spec.bn, l2: spec.l2, batchSize: spec.batchSize, params: spec.params };
+    const workers = opts.workers ?? 1;
+    const parallel = workers > 1 && (engine.backend === 'wasm' || engine.backend === 'cpu');
+    // One copy of the data, in shared memory, for this thread and every worker.
+    const data = parallel ? shareDataset(loaded) : loaded;
+    const objective = parallel
+      ? await createDataParallelObjective(checkpoint.network, data, {
+          ...objectiveOptions,
+          workers,
+          checkpoint: spec.checkpoint,
+          engine: { backend: workerBackend(engine), ...(engine.threads > 1 ? { threads: engine.threads } : {}) },
+        })
+      : await createModelObjective(checkpoint.network, data, objectiveOptions);
     return {
       engine,
       checkpoint,

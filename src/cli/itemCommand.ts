@@ -19,7 +19,7 @@ import { UsageError } from '../errors.ts';
 import { MAX_BYTES, readInputTextSync } from '../io/safeRead.ts';
 import { lockOutput } from '../io/outputLock.ts';
 import { writeResultDocument, type ResultDocument } from '../results/resultDocument.ts';
-import { Backend } from '../engine/backendNames.ts';
+import { workerBackend } from '../parallel/workerBackend.ts';
 import type { EngineInfo } from '../engine/backend.ts';
 import type { JobModule } from '../parallel/ItemJob.ts';
 import { parseShard, shardIndices } from '../parallel/shard.ts';
@@ -57,12 +57,7 @@ export function readIfExists(file: string, command: string): string | null {
   return readInputTextSync(file, { what: command, maxBytes: MAX_BYTES.resultJson, optional: true });
 }
 
-/** The --backend a worker thread starts to get the engine this thread runs. */
-export function workerBackend(engine: EngineInfo): Backend {
-  if (engine.device === 'tensorflow-gpu') return Backend.tensorflowGpu;
-  if (engine.backend === 'tensorflow') return Backend.tensorflow;
-  return engine.backend === 'cpu' ? Backend.cpu : Backend.wasm;
-}
+export { workerBackend };
 
 /**
  * --workers, or its default: the cores for wasm and cpu; 1 for the tensorflow backends,
@@ -90,11 +85,12 @@ export async function runItemCommand<D>(argv: ItemRunOptions, spec: ItemCommandS
   const unlock = argv.out === undefined ? () => undefined : lockOutput(command, argv.out);
   const engine = await startEngine(argv);
   const module = (await import(spec.module)) as JobModule<D>;
-  const job = await module.openJob(spec.description);
+  const workers = resolveWorkers(argv.workers, engine);
+  // Items computed in this thread (one item, or one worker) spread their chunks over the workers.
+  const job = await module.openJob(spec.description, { dataWorkers: workers });
   try {
     const inputs = [job.header.checkpoint, ...(job.header.checkpoints ?? [])].filter((c) => c !== undefined).map((c) => c.path);
     checkOutPath(argv.out, { dirs: inputs });
-    const workers = resolveWorkers(argv.workers, engine);
     const fingerprint = docs.fingerprintOf(job.identity);
     const selection = shardIndices(job.itemCount, shard);
     const what = shard ? `${job.itemNoun} of shard ${shard.k}/${shard.n}` : job.itemNoun;

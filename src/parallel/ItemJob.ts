@@ -30,13 +30,23 @@ export interface ItemJob<R> {
   dispose(): void;
 }
 
+/** How the process that opens a job may carry it out (no effect on values). */
+export interface JobContext {
+  /**
+   * Worker threads an item computed in this thread may spread its data chunks over (a
+   * data-parallel objective, started on its first evaluation): what helps a sequential item
+   * such as an eigen-solve when there are fewer items than workers.
+   */
+  dataWorkers?: number;
+}
+
 /**
  * A module that rebuilds a job from its description, in the main process and in each worker
  * thread. It lives at the command-line edge (src/cli/jobs/) because opening loads files.
  */
 export interface JobModule<D = unknown, R = unknown, Res = unknown> {
   /** Loads what the job needs (the engine is already started) and returns it. */
-  openJob(description: D): Promise<ItemJob<R>>;
+  openJob(description: D, context?: JobContext): Promise<ItemJob<R>>;
   /** Checks a record read back from a progress file or shard (throws InputError naming `where`). */
   checkRecord(value: unknown, i: number, where: string): R;
   /** Pure: the command's result from the description and every record, in index order. */

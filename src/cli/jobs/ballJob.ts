@@ -19,7 +19,7 @@ import {
 import { formatBallResult } from '../../sharpness/formatSharpness.ts';
 import { parseRadii, validateBallOptions, type ValidatedBallOptions } from '../../sharpness/validateBallOptions.ts';
 import { InputError } from '../../errors.ts';
-import type { ItemJob } from '../../parallel/ItemJob.ts';
+import type { ItemJob, JobContext } from '../../parallel/ItemJob.ts';
 import { VERSION } from '../../version.ts';
 import { analysisHeader, analysisSpecOf, openAnalysisFor, recordedOptions, type AnalysisSpec } from '../../analysis/openAnalysis.ts';
 
@@ -74,10 +74,10 @@ export function ballOptionsOf(d: BallDescription): ValidatedBallOptions {
  * The loss and gradient at w (the context every item shares) are evaluated on the first
  * item, once per process: a process that only assembles never pays for them.
  */
-export async function openJob(description: BallDescription): Promise<ItemJob<BallRecord>> {
+export async function openJob(description: BallDescription, jobContext: JobContext = {}): Promise<ItemJob<BallRecord>> {
   const options = ballOptionsOf(description);
   const plan = ballPlan(options);
-  const a = await openAnalysisFor(description);
+  const a = await openAnalysisFor(description, { workers: jobContext.dataWorkers });
   let context: BallContext | null = null;
   const { checkpoint: _c, data: _d, loss: _l, bn: _b, l2: _l2, recorded: _r, ...ballOptions } = description;
   return {

@@ -13,7 +13,7 @@ import { resolveHessianOptions, type HessianOptions, type ResolvedHessianOptions
 import { assembleHessianReport, checkHessianRecord, hessianItem, hessianItemPlan, type HessianItemRecord } from '../../hessian/hessianItems.ts';
 import type { HessianReport } from '../../hessian/hessianReport.ts';
 import { formatHessian } from '../../hessian/formatHessian.ts';
-import type { ItemJob } from '../../parallel/ItemJob.ts';
+import type { ItemJob, JobContext } from '../../parallel/ItemJob.ts';
 import { VERSION } from '../../version.ts';
 import { analysisHeader, analysisSpecOf, openAnalysisFor, recordedOptions, type AnalysisSpec } from '../../analysis/openAnalysis.ts';
 
@@ -106,9 +106,9 @@ function withHvpNotes(op: HvpOperator): HvpOperator {
 }
 
 /** Loads the checkpoint and data (the engine is already started) and builds the HVP operator. */
-export async function openJob(description: HessianDescription): Promise<ItemJob<HessianItemRecord>> {
+export async function openJob(description: HessianDescription, context: JobContext = {}): Promise<ItemJob<HessianItemRecord>> {
   const d = description;
-  const a = await openAnalysisFor(d);
+  const a = await openAnalysisFor(d, { workers: context.dataWorkers });
   try {
     const base = hvpOperator(a.objective);
     // --top-k against the number of parameters: known only now.

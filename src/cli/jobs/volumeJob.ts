@@ -13,7 +13,7 @@ import { analysisSpecOf, recordedOptions, type AnalysisSpec } from '../../analys
 import type { AnalysisOptions } from '../analysisOptions.ts';
 import { InputError, NumericError, UsageError } from '../../errors.ts';
 import { parseIgnore, type Norm } from '../../directions/normalizeDirection.ts';
-import type { ItemJob } from '../../parallel/ItemJob.ts';
+import type { ItemJob, JobContext } from '../../parallel/ItemJob.ts';
 import { validateVolumeOptions, type ValidatedVolume, type VolumeResult } from '../../sharpness/flatVolume.ts';
 import { formatVolumeResult } from '../../sharpness/formatSharpness.ts';
 import { assembleVolume, volumeItem, volumePlan, type VolumeGroup, type VolumeItemRecord, type VolumePlan } from '../../sharpness/volumeItems.ts';
@@ -104,10 +104,10 @@ function identityOptions(d: VolumeDescription): Omit<VolumeDescription, 'checkpo
   return rest;
 }
 
-export async function openJob(description: VolumeDescription): Promise<ItemJob<VolumeJobRecord>> {
+export async function openJob(description: VolumeDescription, context: JobContext = {}): Promise<ItemJob<VolumeJobRecord>> {
   const o = optionsOf(description);
   const { openAnalysisFor, analysisHeader } = await import('../../analysis/openAnalysis.ts');
-  const a = await openAnalysisFor(description);
+  const a = await openAnalysisFor(description, { workers: context.dataWorkers });
   try {
     const objective = a.objective;
     const w = objective.params;

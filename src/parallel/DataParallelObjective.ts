@@ -1,0 +1,275 @@
+/**
+ * A model objective whose chunks are evaluated on worker threads: the pool's second use
+ * (the first, WorkerPool.ts, computes independent items). It keeps the synchronous Objective
+ * interface, so a sequential computation (an eigen-solve, an SLQ run, a ball ascent) uses
+ * every core unchanged:
+ *
+ * - the data lives in shared memory (sharedDataset.ts), not copied per worker; each worker
+ *   loads its own copy of the network and holds its share of the chunks, c % W === k;
+ * - per call, the main thread writes w (unless it is the checkpoint's, which every worker
+ *   has) and v once into shared memory and posts one small request to each worker;
+ * - each worker posts one result per chunk (its buffer transferred, not copied); the main
+ *   thread blocks (Atomics.wait) and adds the chunks IN CHUNK ORDER exactly as the
+ *   single-thread objective does (addScaledInPlace), so the values are bit-identical to
+ *   createModelObjective's for any number of workers: the chunking depends on the data and
+ *   the network only.
+ *
+ * The workers start on the first evaluation (a job whose items run on the item pool never
+ * starts them) and stop at dispose(); they never keep the process alive.
+ */
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import type { Tensor } from '../engine/tf.ts';
+import * as pv from '../engine/paramVector.ts';
+import type { ParamVector } from '../engine/paramVector.ts';
+import type { Backend } from '../engine/backendNames.ts';
+import type { Dataset } from '../io/dataset.ts';
+import { EngineError } from '../errors.ts';
+import type { NetworkLike } from '../formats/layers/layersNetwork.ts';
+import type { Objective } from '../objective/Objective.ts';
+import {
+  addScaledInPlace,
+  localChunkSums,
+  objectiveFromChunkSums,
+  openChunkedModel,
+  type ChunkedModel,
+  type ChunkSums,
+  type ModelObjectiveOptions,
+} from '../objective/modelObjective.ts';
+import { shareDataset } from './sharedDataset.ts';
+import { deserializeError } from './workerMessages.ts';
+import { DataOp, type DataWorkerInit, type FromDataWorker, type ToDataWorker, type WorkerObjectiveOptions } from './dataWorkerMessages.ts';
+
+const ENTRY = new URL('./dataWorkerEntry.js', import.meta.url);
+
+/** The longest the main thread waits for one chunk's result (or a worker's start) before giving up. */
+const CHUNK_TIMEOUT_MS = 30 * 60 * 1000;
+
+export interface DataParallelOptions extends ModelObjectiveOptions {
+  /** Worker threads (at most one per chunk are started). */
+  workers: number;
+  /** The engine each worker starts (the one this thread runs: values are the same). */
+  engine: { backend: Backend; threads?: number };
+  /** The checkpoint's path: each worker loads its own copy of the network from it. */
+  checkpoint: string;
+}
+
+/** Time the main thread spends per kind of work, for benchmarks (seconds, since the start). */
+export interface DataParallelStats {
+  workers: number;
+  chunks: number;
+  startSeconds: number;
+  /** Writing w and v into shared memory and posting the requests. */
+  sendSeconds: number;
+  /** Blocked, waiting for the workers. */
+  waitSeconds: number;
+  /** Adding the chunks' results and building the result tensors. */
+  reduceSeconds: number;
+  calls: number;
+}
+
+let live = 0;
+/** Data-parallel worker threads started and not yet exited (for tests of shutdown). */
+export function liveDataWorkers(): number {
+  return live;
+}
+
+class ChunkWorkers {
+  private workers: Worker[] = [];
+  private ports: MessagePort[] = [];
+  private signal: Int32Array | null = null;
+  private inputs: Float32Array | null = null;
+  private nextId = 1;
+  private broken: Error | null = null;
+  readonly stats: DataParallelStats;
+
+  constructor(
+    private readonly m: ChunkedModel,
+    private readonly data: Dataset,
+    private readonly count: number,
+    private readonly opts: DataParallelOptions,
+  ) {
+    this.stats = { workers: count, chunks: m.chunkSizes.length, startSeconds: 0, sendSeconds: 0, waitSeconds: 0, reduceSeconds: 0, calls: 0 };
+  }
+
+  private start(): void {
+    if (this.broken) throw this.broken;
+    if (this.workers.length > 0) return;
+    const t0 = performance.now();
+    const signal = new SharedArrayBuffer(4 * this.count);
+    const inputs = new SharedArrayBuffer(4 * 2 * this.m.dimension);
+    this.signal = new Int32Array(signal);
+    this.inputs = new Float32Array(inputs);
+    const objective: WorkerObjectiveOptions = { loss: this.opts.loss };
+    if (this.opts.bn !== undefined) objective.bn = this.opts.bn;
+    if (this.opts.batchSize !== undefined) objective.batchSize = this.opts.batchSize;
+    if (this.opts.params !== undefined) objective.params = this.opts.params;
+    if (this.opts.cacheBytes !== undefined) objective.cacheBytes = this.opts.cacheBytes;
+    for (let k = 0; k < this.count; k++) {
+      const { port1, port2 } = new MessageChannel();
+      const init: DataWorkerInit = {
+        engine: this.opts.engine,
+        checkpoint: this.opts.checkpoint,
+        objective,
+        data: this.data,
+        index: k,
+        count: this.count,
+        port: port2,
+        signal,
+        inputs,
+      };
+      const w = new Worker(ENTRY, { workerData: init, transferList: [port2], stdout: false, stderr: false });
+      live++;
+      w.once('exit', () => live--);
+      // Only ever waited on synchronously: never what keeps the process alive.
+      w.unref();
+      port1.unref();
+      this.workers.push(w);
+      this.ports.push(port1);
+    }
+    try {
+      for (let k = 0; k < this.count; k++) {
+        const m = this.receive(k);
+        if (m.type === 'error') throw deserializeError(m.error);
+        if (m.type !== 'ready' || m.dimension !== this.m.dimension || m.chunks !== this.m.chunkSizes.length) {
+          throw new Error(`data-parallel objective: worker ${k} opened a different objective (${JSON.stringify(m)})`);
+        }
+      }
+    } catch (e) {
+      this.broken = e as Error;
+      this.close();
+      throw e;
+    }
+    this.stats.startSeconds += (performance.now() - t0) / 1000;
+  }
+
+  /** The next message of worker k, blocking this thread until it comes. */
+  private receive(k: number): FromDataWorker {
+    const port = this.ports[k]!;
+    const t0 = performance.now();
+    try {
+      for (;;) {
+        const got = receiveMessageOnPort(port);
+        if (got) return got.message as FromDataWorker;
+        const seen = Atomics.load(this.signal!, k);
+        const again = receiveMessageOnPort(port);
+        if (again) return again.message as FromDataWorker;
+        if (Atomics.wait(this.signal!, k, seen, CHUNK_TIMEOUT_MS) === 'timed-out') {
+          throw new EngineError(`data-parallel objective: worker thread ${k} sent nothing for ${CHUNK_TIMEOUT_MS / 60000} minutes (did it run out of memory?)`);
+        }
+      }
+    } finally {
+      this.stats.waitSeconds += (performance.now() - t0) / 1000;
+    }
+  }
+
+  /**
+   * Sends one request (w: null for the checkpoint's point) and hands every chunk's result
+   * to `each`, in chunk order.
+   */
+  run(op: DataOp, w: ParamVector | null, v: ParamVector | null, each: (r: Extract<FromDataWorker, { type: 'chunk' }>) => void): void {
+    this.start();
+    const t0 = performance.now();
+    const d = this.m.dimension;
+    const write = (x: ParamVector, offset: number) => {
+      let off = offset;
+      for (const t of x) {
+        this.inputs!.set(t.dataSync() as Float32Array, off);
+        off += t.size;
+      }
+    };
+    if (w) write(w, 0);
+    if (v) write(v, d);
+    const id = this.nextId++;
+    for (const p of this.ports) p.postMessage({ type: 'request', id, op, base: w === null } satisfies ToDataWorker);
+    this.stats.calls++;
+    this.stats.sendSeconds += (performance.now() - t0) / 1000;
+    const chunks = this.m.chunkSizes.length;
+    for (let c = 0; c < chunks; c++) {
+      const k = c % this.count;
+      let m = this.receive(k);
+      // results of an earlier request that failed elsewhere
+      while (m.type === 'ready' || m.id !== id) m = this.receive(k);
+      if (m.type === 'error') throw deserializeError(m.error);
+      if (m.type !== 'chunk' || m.c !== c) throw new Error(`data-parallel objective: expected chunk ${c} from worker ${k}, got ${JSON.stringify({ ...m, data: undefined })}`);
+      const r0 = performance.now();
+      each(m);
+      this.stats.reduceSeconds += (performance.now() - r0) / 1000;
+    }
+  }
+
+  close(): void {
+    for (const p of this.ports) {
+      try {
+        p.postMessage({ type: 'close' } satisfies ToDataWorker);
+      } catch {
+        // already closed
+      }
+      p.close();
+    }
+    for (const w of this.workers) void w.terminate();
+    this.workers = [];
+    this.ports = [];
+  }
+}
+
+/** The chunk sums computed by the workers, added in chunk order as localChunkSums does. */
+function workerChunkSums(m: ChunkedModel, pool: ChunkWorkers): ChunkSums {
+  const n = m.numSamples;
+  const weight = (c: number) => m.chunkSizes[c]! / n;
+  const point = (w: ParamVector) => (w === m.params ? null : w);
+  const vectorSum = (op: DataOp, w: ParamVector, v: ParamVector | null): { value: number; sum: Tensor[] } => {
+    const acc = new Float32Array(m.dimension);
+    let value = 0;
+    pool.run(op, point(w), v, (r) => {
+      value += weight(r.c) * r.value;
+      addScaledInPlace(acc, r.data!, weight(r.c), r.c === 0);
+    });
+    const t0 = performance.now();
+    const sum = pv.unflatten(acc, m.shapes);
+    pool.stats.reduceSeconds += (performance.now() - t0) / 1000;
+    return { value, sum };
+  };
+  return {
+    loss: (w) => {
+      let total = 0;
+      pool.run(DataOp.loss, point(w), null, (r) => (total += weight(r.c) * r.value));
+      return total;
+    },
+    lossAndCorrect: (w) => {
+      let total = 0;
+      let correct: number | null = 0;
+      pool.run(DataOp.lossAndCorrect, point(w), null, (r) => {
+        total += weight(r.c) * r.value;
+        correct = r.correct === null || correct === null ? null : correct + r.correct;
+      });
+      return { loss: total, correct };
+    },
+    grad: (w) => {
+      const r = vectorSum(DataOp.grad, w, null);
+      return { value: r.value, grad: r.sum };
+    },
+    hvp: (w, v) => vectorSum(DataOp.hvp, w, v).sum,
+  };
+}
+
+/** An objective with its data-parallel statistics (absent when it runs in this thread). */
+export type MaybeParallelObjective = Objective & { parallelStats?: () => DataParallelStats };
+
+/**
+ * The objective of `model` (loaded from opts.checkpoint) on `data`, its chunks evaluated on
+ * min(opts.workers, chunks) worker threads; in this thread when that is 1. Values equal
+ * createModelObjective's bit for bit.
+ */
+export async function createDataParallelObjective(model: NetworkLike, data: Dataset, opts: DataParallelOptions): Promise<MaybeParallelObjective> {
+  const probe = await openChunkedModel(model, data, { ...opts, ownChunks: () => false });
+  const count = Math.min(opts.workers, probe.chunkSizes.length);
+  if (count <= 1) {
+    probe.dispose();
+    const m = await openChunkedModel(model, data, opts);
+    return objectiveFromChunkSums(m, localChunkSums(m));
+  }
+  const pool = new ChunkWorkers(probe, shareDataset(data), count, opts);
+  const objective: MaybeParallelObjective = objectiveFromChunkSums(probe, workerChunkSums(probe, pool), () => pool.close());
+  objective.parallelStats = () => ({ ...pool.stats });
+  return objective;
+}
