@@ -127,3 +127,12 @@ test('SIGTERM (Slurm preemption) saves the progress and exits 143; the same comm
   t.regex(again.stderr, /resuming from/);
   t.is(canonicalText(out), canonicalText(full));
 });
+
+test('merge: a FIFO named as a shard is refused at once, not read (no hang)', async (t) => {
+  const dir = await tempDir('sharpness-merge-fifo-');
+  const fifo = path.join(dir, 'shard.json');
+  execFileSync('mkfifo', [fifo]);
+  const r = await sharpness(['merge', fifo, '--out', path.join(dir, 'merged.json')], { timeoutMs: 30_000 });
+  t.is(r.status, 2, r.stderr);
+  t.regex(r.stderr, /^sharpness: merge: .*shard\.json is a FIFO \(named pipe\), not a regular file/m);
+});

@@ -4,7 +4,6 @@
  * Shards must come from the same computation (same fingerprint) and hold every item
  * exactly once; what is missing or duplicated is named.
  */
-import { readFile } from 'node:fs/promises';
 import type { Argv } from 'yargs';
 import type { CommandArgs } from '../command.ts';
 import type { GlobalOptions } from '../globalOptions.ts';
@@ -26,13 +25,10 @@ export function builder(y: Argv<GlobalOptions>): Argv<GlobalOptions & MergeCliOp
   >;
 }
 
+/** A shard named on the command line, read like every input (io/safeRead.ts): a FIFO cannot hang merge. */
 async function readJson(file: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    throw new InputError(`merge: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-  }
+  const { MAX_BYTES, readInputTextSync } = await import('../../io/safeRead.ts');
+  const text = readInputTextSync(file, { what: 'merge', maxBytes: MAX_BYTES.resultJson });
   const { parseJsonText } = await import('../../io/parseJsonText.ts');
   return parseJsonText(text, file, 'merge: ');
 }
