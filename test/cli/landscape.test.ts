@@ -163,7 +163,7 @@ test('usage errors exit 2 with one line naming the problem, before any computati
     [['landscape', ck1, '--to', ck2, '--norm', 'filter', '--data', 'mnist:test:10'], /--norm and --ignore apply to random directions/],
     [['landscape', ck1, '--random-plane', '--bn', 'sometimes', '--data', 'mnist:test:10'], /--bn/],
     [['landscape', ck1, '--rays', '2', '--data', 'mnist:test:10', '--out', path.join(ck1, 'r.json')], /inside the input checkpoint/],
-    [['merge', path.join(dir, 'does-not-exist.json')], /cannot read .*does-not-exist\.json/],
+    [['merge', path.join(dir, 'does-not-exist.json')], /does-not-exist\.json does not exist/],
   ] as const) {
     const r = await sharpness([...args, '--backend', 'cpu']);
     t.is(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
