@@ -1,5 +1,4 @@
 import type { BatchSize } from '../objective/objectiveDefaults.ts';
-import path from 'node:path';
 import { loadCheckpoint } from '../formats/loadCheckpoint.ts';
 import { validateDataForModel } from '../io/validateData.ts';
 import { type Checkpoint } from '../formats/Checkpoint.ts';
@@ -15,7 +14,6 @@ import { checkLossFit } from './checkLossFit.ts';
 import type { Loss } from '../objective/losses.ts';
 import type { BnMode, Objective } from '../objective/Objective.ts';
 import type { EngineInfo } from '../engine/backend.ts';
-import { UsageError } from '../errors.ts';
 
 /** A checkpoint, its data and the objective built from them: what a measuring command works on. */
 export interface Analysis {
@@ -54,23 +52,6 @@ export function recordedOptions(argv: Record<string, unknown>): Record<string, u
   return out;
 }
 
-/**
- * Refuses an --out that would land inside an input checkpoint directory or overwrite an
- * input file: inputs are never modified.
- */
-export function checkOutPath(out: string | undefined, inputs: { dirs?: string[]; files?: string[] }): void {
-  if (out === undefined) return;
-  const o = path.resolve(out);
-  for (const dir of inputs.dirs ?? []) {
-    const d = path.resolve(dir);
-    if (o === d || o.startsWith(d + path.sep)) {
-      throw new UsageError(`--out ${out} is inside the input checkpoint ${dir}; write results elsewhere (inputs are never modified)`);
-    }
-  }
-  for (const file of inputs.files ?? []) {
-    if (o === path.resolve(file)) throw new UsageError(`--out ${out} would overwrite the input ${file}; choose another path`);
-  }
-}
 
 /** What an analysis is opened from: serialisable, so a worker thread can open the same one. */
 export interface AnalysisSpec {
@@ -96,7 +77,7 @@ export function analysisSpecOf(x: AnalysisSpec): AnalysisSpec {
 
 /** What the opener may be handed instead of reading it again. */
 export interface OpenAnalysisOptions {
-  /** Refused when it lands inside the checkpoint or on an input (inputs are never modified). */
+  /** Kept for callers that pass their argv; the commands guard --out before anything is loaded (io/inputPaths.ts). */
   out?: string | undefined;
   /** The engine already started (default: the current one). */
   engine?: EngineInfo;
@@ -122,7 +103,6 @@ export async function openAnalysisFor(spec: AnalysisSpec, opts: OpenAnalysisOpti
   const engine = opts.engine ?? (await import('../engine/backend.ts')).currentEngineInfo();
   const checkpoint = await loadCheckpoint(spec.checkpoint);
   try {
-    checkOutPath(opts.out, { dirs: [checkpoint.dir] });
     const loaded = opts.data ?? (await loadDataset(spec.data, { seed: spec.seed, ...(opts.cwd === undefined ? {} : { cwd: opts.cwd }) }));
     validateDataForModel(loaded, checkpoint.network);
     const loss = resolveLoss(spec.loss, loaded, checkpoint.network);

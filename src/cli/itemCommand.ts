@@ -13,7 +13,6 @@ import path from 'node:path';
 import type { GlobalOptions } from './globalOptions.ts';
 import { DEFAULT_SAVE_INTERVAL, type ItemOptions } from './itemOptions.ts';
 import { note, printResult, startEngine } from './output.ts';
-import { checkOutPath } from '../analysis/openAnalysis.ts';
 import { keepProgress } from './progressKeeper.ts';
 import { UsageError } from '../errors.ts';
 import { MAX_BYTES, readInputTextSync } from '../io/safeRead.ts';
@@ -89,8 +88,6 @@ export async function runItemCommand<D>(argv: ItemRunOptions, spec: ItemCommandS
   // Items computed in this thread (one item, or one worker) spread their chunks over the workers.
   const job = await module.openJob(spec.description, { dataWorkers: workers });
   try {
-    const inputs = [job.header.checkpoint, ...(job.header.checkpoints ?? [])].filter((c) => c !== undefined).map((c) => c.path);
-    checkOutPath(argv.out, { dirs: inputs });
     const fingerprint = docs.fingerprintOf(job.identity);
     const selection = shardIndices(job.itemCount, shard);
     const what = shard ? `${job.itemNoun} of shard ${shard.k}/${shard.n}` : job.itemNoun;

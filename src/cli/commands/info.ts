@@ -35,14 +35,13 @@ export async function handler(argv: CommandArgs<InfoOptions>): Promise<void> {
   const engine = await startEngine(argv);
   const { loadCheckpoint } = await import('../../formats/loadCheckpoint.ts');
   const { makeResultDocument, engineRef, writeResultDocument } = await import('../../results/resultDocument.ts');
-  const { recordedOptions, checkpointRef, checkOutPath } = await import('../../analysis/openAnalysis.ts');
+  const { recordedOptions, checkpointRef } = await import('../../analysis/openAnalysis.ts');
   const loaded = await loadCheckpoint(argv.checkpoint);
   if (loaded.format === 'onnx') {
     await onnxInfo(argv, loaded as OnnxCheckpoint<OnnxModel>, { engine, startedAt, checkpointRef, recordedOptions, makeResultDocument, engineRef, writeResultDocument });
     return;
   }
   const ckpt = loaded;
-  checkOutPath(argv.out, { dirs: [ckpt.dir] });
   const byName = new Map(ckpt.weights.map((w) => [w.name, w]));
   const layers: LayerInfo[] = ckpt.model.layers.map((layer) => {
     const weights = layer.weights.map((w) => {

@@ -39,6 +39,8 @@ export async function handler(argv: CommandArgs<SelftestCliOptions>): Promise<vo
   if (argv.checkpoint !== undefined) {
     if (argv.data === undefined) throw new UsageError('selftest: checking a checkpoint needs --data (the data its loss is checked on)');
     if (argv.only !== undefined) throw new UsageError('selftest: --only picks known minima; it cannot be used with a checkpoint');
+    const { guardOutput } = await import('../../io/inputPaths.ts');
+    guardOutput('selftest', argv.out === undefined ? undefined : { kind: 'file', path: argv.out }, { checkpoints: [argv.checkpoint], data: [argv.data] });
     const { checkDerivatives, formatDerivativeCheck } = await import('../../check/derivativeCheck.ts');
     const { openAnalysisFor, analysisSpecOf, analysisDocument } = await import('../../analysis/openAnalysis.ts');
     const { createRng } = await import('../../engine/rng.ts');
@@ -58,6 +60,8 @@ export async function handler(argv: CommandArgs<SelftestCliOptions>): Promise<vo
   const { runSelftest, selectMinima } = await import('../../check/selftest.ts');
   const { loadKnownMinima } = await import('../../check/knownMinima.ts');
   const { formatSelftestReport, selftestSummary } = await import('../../check/formatSelftestReport.ts');
+  const { guardOutput } = await import('../../io/inputPaths.ts');
+  guardOutput('selftest', argv.out === undefined ? undefined : { kind: 'file', path: argv.out }, {});
   const only = argv.only === undefined ? undefined : argv.only.split(',').map((s) => s.trim()).filter((s) => s !== '');
   selectMinima(await loadKnownMinima(), only); // an unknown name fails before the engine starts
   const engine = await startEngine(argv);

@@ -61,7 +61,7 @@ export async function handler(argv: CommandArgs<SwaOptions>): Promise<void> {
   const { scoreModel } = await import('../../training/evaluateModel.ts');
   const { solutionLine } = await import('../../training/progress.ts');
   const { makeResultDocument, engineRef } = await import('../../results/resultDocument.ts');
-  const { recordedOptions, dataRef, checkpointRef, checkOutPath } = await import('../../analysis/openAnalysis.ts');
+  const { recordedOptions, dataRef, checkpointRef } = await import('../../analysis/openAnalysis.ts');
   const { VERSION } = await import('../../version.ts');
   type Ckpt = Awaited<ReturnType<typeof loadCheckpoint>>;
 
@@ -70,7 +70,6 @@ export async function handler(argv: CommandArgs<SwaOptions>): Promise<void> {
     for (const p of argv.checkpoints) {
       const c = await loadCheckpoint(p);
       ckpts.push(c);
-      checkOutPath(argv.out, { dirs: [c.dir] });
       if (c.format !== ckpts[0]!.format) {
         throw new UsageError(`swa: the checkpoints mix formats (${ckpts[0]!.dir}: ${ckpts[0]!.format}, ${c.dir}: ${c.format}); only checkpoints of one format and architecture can be averaged`);
       }

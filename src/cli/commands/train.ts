@@ -133,7 +133,7 @@ export async function handler(argv: CommandArgs<TrainCliOptions>): Promise<void>
   const { runTraining } = await import('../../training/runTraining.ts');
   const { progressLine, epochLine, solutionLine, throttle, formatDuration } = await import('../../training/progress.ts');
   const { makeResultDocument, engineRef, writeResultDocument } = await import('../../results/resultDocument.ts');
-  const { recordedOptions, dataRef, checkOutPath } = await import('../../analysis/openAnalysis.ts');
+  const { recordedOptions, dataRef } = await import('../../analysis/openAnalysis.ts');
   const { InputError } = await import('../../errors.ts');
 
   const data = await loadDataset(argv.data, { seed: argv.seed });
@@ -157,7 +157,6 @@ export async function handler(argv: CommandArgs<TrainCliOptions>): Promise<void>
   let release = (): void => {};
   if (argv.init) {
     const ckpt = await loadCheckpoint(argv.init);
-    checkOutPath(outDir, { dirs: [ckpt.dir] });
     parent = ckpt.dir;
     if (ckpt.format === CheckpointFormat.onnx) {
       // An ONNX graph trains as itself: its checkpoints are the graph with updated initializers.

@@ -39,13 +39,11 @@ function uniqueLabels(dirs: readonly string[], methods: readonly (string | undef
 
 /**
  * Loads what `spec` names and builds its landscape (the engine is already started).
- * `beforeData` runs once the checkpoints are loaded (the command checks --out there).
  */
-export async function openLandscape(spec: LandscapeSpec, beforeData?: (checkpoints: readonly Checkpoint[]) => void): Promise<OpenedLandscape> {
+export async function openLandscape(spec: LandscapeSpec): Promise<OpenedLandscape> {
   const checkpoints: Checkpoint[] = [];
   try {
     for (const p of spec.checkpoints) checkpoints.push(await loadCheckpoint(p));
-    beforeData?.(checkpoints);
     const model = checkpoints[0]!.network;
     const data = await loadDataset(spec.data, { seed: spec.seed });
     validateDataForModel(data, checkpoints[0]!.network);

@@ -29,7 +29,7 @@ export async function runLandscape(argv: LandscapeRun, spec: LandscapeSpec): Pro
   }
 
   const { startEngine } = await import('../output.ts');
-  const { checkOutPath, checkpointRef, dataRef } = await import('../../analysis/openAnalysis.ts');
+  const { checkpointRef, dataRef } = await import('../../analysis/openAnalysis.ts');
   const { engineRef } = await import('../../results/resultDocument.ts');
   const { keepProgress } = await import('../progressKeeper.ts');
   const { writeResultDocument } = await import('../../results/resultDocument.ts');
@@ -44,7 +44,7 @@ export async function runLandscape(argv: LandscapeRun, spec: LandscapeSpec): Pro
 
   const engine = await startEngine(argv);
   const { openLandscape } = await import('./landscapeJob.ts');
-  const opened = await openLandscape(spec, (checkpoints) => checkOutPath(argv.out, { dirs: checkpoints.map((c) => c.dir) }));
+  const opened = await openLandscape(spec);
   const { checkpoints: loaded, data, evalData, loss, landscape } = opened;
   {
     try {
