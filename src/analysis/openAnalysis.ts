@@ -77,8 +77,6 @@ export function analysisSpecOf(x: AnalysisSpec): AnalysisSpec {
 
 /** What the opener may be handed instead of reading it again. */
 export interface OpenAnalysisOptions {
-  /** Kept for callers that pass their argv; the commands guard --out before anything is loaded (io/inputPaths.ts). */
-  out?: string | undefined;
   /** The engine already started (default: the current one). */
   engine?: EngineInfo;
   /** A dataset already loaded for spec.data (evaluate opens many checkpoints on one dataset). */

@@ -47,6 +47,8 @@ export interface Network {
   readonly outputActivation: string | null;
   /** The trainable weights' names, in AnalysisNet.vars order. */
   readonly paramNames: readonly string[];
+  /** The non-trainable weights' names (BatchNorm running statistics), in AnalysisNet.state order. */
+  readonly stateNames: readonly string[];
   /** Whether some layer or node normalises with BatchNorm statistics. */
   readonly hasBatchNorm: boolean;
   /** A copy made for measurement with `fold` removed from the output when the network ends with it. */

@@ -107,11 +107,8 @@ export async function createPointEvaluator(
   if (recompute && layersModel === null) {
     throw new UsageError('landscape: --bn recompute works on TensorFlow.js layers models only so far; use --bn eval (running statistics interpolated) or --bn train');
   }
-  const nonTrainable = network.weights();
-  const nOther = nonTrainable.other.length;
-  const nTrainable = nonTrainable.trainable.length;
-  nonTrainable.trainable.forEach((t) => t.dispose());
-  nonTrainable.other.forEach((t) => t.dispose());
+  const nTrainable = network.paramNames.length;
+  const nOther = network.stateNames.length;
   const interpolateStats = opts.nonTrainableVary && opts.bn !== LandscapeBn.train && nOther > 0;
   const bn: BnMode = opts.bn === LandscapeBn.train ? BnMode.train : BnMode.eval;
   const objectiveOpts = { loss: opts.loss, bn, l2: opts.l2, batchSize: opts.batchSize };

@@ -45,7 +45,7 @@ export async function handler(argv: CommandArgs<SelftestCliOptions>): Promise<vo
     const { openAnalysisFor, analysisSpecOf, analysisDocument } = await import('../../analysis/openAnalysis.ts');
     const { createRng } = await import('../../engine/rng.ts');
     const engine = await startEngine(argv);
-    const a = await openAnalysisFor(analysisSpecOf({ ...(argv as CommandArgs<SelftestCliOptions> & AnalysisOptions), checkpoint: argv.checkpoint }), { out: argv.out, engine });
+    const a = await openAnalysisFor(analysisSpecOf({ ...(argv as CommandArgs<SelftestCliOptions> & AnalysisOptions), checkpoint: argv.checkpoint }), { engine });
     try {
       const result = checkDerivatives(a.objective, createRng(argv.seed), { directions: argv.directions, step: argv.step });
       const doc = analysisDocument(a, 'selftest', argv, result);

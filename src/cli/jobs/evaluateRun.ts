@@ -39,7 +39,7 @@ export async function runEvaluate(argv: EvaluateRun): Promise<void> {
   let loss: Awaited<ReturnType<typeof openAnalysisFor>>['loss'] | null = null;
   let passes = 0;
   for (const path of argv.checkpoints) {
-    const a = await openAnalysisFor(analysisSpecOf({ ...argv, checkpoint: path }), { out: argv.out, engine, data });
+    const a = await openAnalysisFor(analysisSpecOf({ ...argv, checkpoint: path }), { engine, data });
     try {
       const ckpt = a.checkpoint;
       if (loss !== null && a.loss !== loss) {

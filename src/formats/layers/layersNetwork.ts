@@ -65,6 +65,9 @@ export function layersNetwork(model: tfl.LayersModel): Network {
     get paramNames() {
       return model.trainableWeights.map((w) => w.originalName);
     },
+    get stateNames() {
+      return model.nonTrainableWeights.map((w) => w.originalName);
+    },
     get hasBatchNorm() {
       return hasBatchNorm(model);
     },

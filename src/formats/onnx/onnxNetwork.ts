@@ -26,6 +26,7 @@ export function onnxNetwork(m: OnnxModel, valueOf: (name: string) => Float32Arra
     largestActivation: m.largestActivationPerSample,
     outputActivation: m.finalActivation === 'logsoftmax' ? 'softmax' : m.finalActivation,
     paramNames: m.params.map((p) => p.name),
+    stateNames: m.state.map((p) => p.name),
     hasBatchNorm: m.state.length > 0,
     weights: () => ({
       trainable: m.params.map((p) => tf.tensor(valueOf(p.name), p.shape, 'float32')),
