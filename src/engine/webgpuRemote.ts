@@ -84,7 +84,14 @@ class Channel {
   request(cmd: Command): unknown {
     this.pending.push(cmd);
     this.flush(true);
-    if (Atomics.wait(this.flag, 0, 0, READ_TIMEOUT_MS) === 'timed-out') throw this.timedOut();
+    // Wake on the flag's value, not on the wake-up: the worker's notify for the previous
+    // answer can arrive after that answer was taken (the flag was already 1 and wait
+    // returned at once) and would otherwise end this wait before this answer exists.
+    const deadline = Date.now() + READ_TIMEOUT_MS;
+    while (Atomics.load(this.flag, 0) === 0) {
+      const left = deadline - Date.now();
+      if (left <= 0 || Atomics.wait(this.flag, 0, 0, left) === 'timed-out') throw this.timedOut();
+    }
     return this.takeReply();
   }
 
@@ -100,6 +107,11 @@ class Channel {
     this.worker.ref();
     try {
       if ((w.async ? await Promise.race([w.value, failed]) : w.value) === 'timed-out') throw this.timedOut();
+      // As in request: a late wake-up from the previous answer must not end the wait.
+      while (Atomics.load(this.flag, 0) === 0) {
+        const again = waitAsync(this.flag, 0, 0, READ_TIMEOUT_MS);
+        if ((again.async ? await Promise.race([again.value, failed]) : again.value) === 'timed-out') throw this.timedOut();
+      }
     } finally {
       this.worker.unref();
     }
