@@ -7,19 +7,14 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { tf } from './tf.ts';
+import { adapterLabel, type AdapterInfo } from './adapterLabel.ts';
 import { WEBGPU_PACKAGES, webgpuInstallCommand } from './backendNames.ts';
 import { installWebGpuKernels } from './webgpuKernels.ts';
 import { installSyncRead, RemoteBuffer, RemoteTexture, startRemoteAdapter } from './webgpuRemote.ts';
 
 /** What the adapter says about itself; recorded in EngineInfo and printed on the engine line. */
-export interface AdapterInfo {
-  vendor: string;
-  architecture: string;
-  device: string;
-  description: string;
-  /** A CPU implementation (lavapipe, SwiftShader, or Dawn's fallback adapter): never picked by auto. */
-  software: boolean;
-}
+export type { AdapterInfo } from './adapterLabel.ts';
+export { adapterLabel } from './adapterLabel.ts';
 
 /** The part of the WebGPU API used here (kept local, like wasmKernels' view of the wasm backend). */
 interface GpuAdapterInfoLike {
@@ -55,12 +50,6 @@ export function describeAdapter(adapter: GpuAdapterLike): AdapterInfo {
   return { vendor, architecture, device, description, software };
 }
 
-/** "mesa software: llvmpipe: Mesa 25.0.7 (LLVM 15.0.6)": vendor, architecture, then the adapter's own name. */
-export function adapterLabel(a: Omit<AdapterInfo, 'software'> & { software?: boolean }): string {
-  const kind = [a.vendor, a.architecture].filter((s) => s !== '').join(' ') || 'unknown adapter';
-  const name = (a.description || a.device).replace(/\s+\d+(\.\d+)*$/, '');
-  return name ? `${kind}: ${name}` : kind;
-}
 
 /** Vulkan driver manifests of CPU implementations: hidden from the loader when only hardware is wanted. */
 const SOFTWARE_VULKAN_DRIVERS = '*lvp_icd*,*swiftshader*';

@@ -1,5 +1,6 @@
 import { VERSION } from '../version.ts';
 import type { EngineInfo } from '../engine/backend.ts';
+import { adapterLabel } from '../engine/adapterLabel.ts';
 import { writeJsonAtomic } from '../io/atomicWrite.ts';
 import type { ResultDocument } from './resultHeader.ts';
 import { schemaFor } from './schemaTag.ts';
@@ -8,7 +9,9 @@ export type { CheckpointRef, DataRef, DocumentHeader, ResultCost, ResultDocument
 export { schemaFor } from './schemaTag.ts';
 
 export function engineRef(info: EngineInfo): ResultDocument['engine'] {
-  return { backend: info.backend, device: info.device, threads: info.threads, tfjsVersion: info.tfjsVersion };
+  const ref: ResultDocument['engine'] = { backend: info.backend, device: info.device, threads: info.threads, tfjsVersion: info.tfjsVersion };
+  if (info.adapter) ref.adapter = adapterLabel(info.adapter);
+  return ref;
 }
 
 export function makeResultDocument<R>(fields: Omit<ResultDocument<R>, 'tool' | 'schema'> & { schema?: string }): ResultDocument<R> {

@@ -15,7 +15,11 @@ export type DataRef = Infer<typeof dataRefSchema>;
 export const resultCostSchema = object({ seconds: number(), lossEvaluations: integer(0), gradients: integer(0), hvps: integer(0) });
 export type ResultCost = Infer<typeof resultCostSchema>;
 
-export const engineRefSchema = object({ backend: string(), device: string(), threads: integer(0), tfjsVersion: string() });
+export const engineRefSchema = object(
+  { backend: string(), device: string(), threads: integer(0), tfjsVersion: string() },
+  // webgpu only: the adapter the numbers came from (a software driver is not a GPU).
+  { adapter: string() },
+);
 export type EngineRef = Infer<typeof engineRefSchema>;
 
 /** The fields before `result`, and `cost`; `command` is free here, fixed by each document. */
