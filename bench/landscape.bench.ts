@@ -12,7 +12,6 @@ import { loadDataset } from '../src/io/dataset.ts';
 import { Loss } from '../src/objective/losses.ts';
 import { recomputeBatchNormInPlace } from '../src/training/recomputeBatchNorm.ts';
 import { createLandscape, type LandscapeCheckpoint } from '../src/landscape/createLandscape.ts';
-import { computeItems } from '../src/landscape/computeLandscape.ts';
 import { resolveLandscapeSpec, type LandscapeRequest } from '../src/landscape/landscapeOptions.ts';
 
 const args = process.argv.slice(2);
@@ -61,7 +60,7 @@ async function run(name: string, over: Partial<LandscapeRequest>, models: tfl.La
   await ls.evaluateItem(0); // warm-up
   const indices = Array.from({ length: ls.frame.itemCount }, (_, i) => i);
   const t0 = performance.now();
-  await computeItems(ls, indices);
+  for (const i of indices) await ls.evaluateItem(i);
   const seconds = (performance.now() - t0) / 1000;
   rows.push({ case: name, mode: ls.mode, items: indices.length, seconds: +seconds.toFixed(2), msPerItem: +((1000 * seconds) / indices.length).toFixed(1) });
   ls.dispose();

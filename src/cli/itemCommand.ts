@@ -6,7 +6,8 @@
  * - --workers N computes items on N worker threads (same values, bit for bit);
  * - with --out, finished items go to OUT.partial.json (atomically, every --save-interval
  *   seconds and on Ctrl-C); rerunning the same command resumes from it and writes the same
- *   result as an uninterrupted run; an --out that already holds this shard is kept.
+ *   result as an uninterrupted run; an --out that already holds this shard, or this result
+ *   when the result names its fingerprint (a landscape's does), is kept.
  */
 import * as fs from 'node:fs';
 import path from 'node:path';
@@ -17,10 +18,11 @@ import { keepProgress } from './progressKeeper.ts';
 import { UsageError } from '../errors.ts';
 import { MAX_BYTES, readInputTextSync } from '../io/safeRead.ts';
 import { lockOutput } from '../io/outputLock.ts';
-import { writeResultDocument, type ResultDocument } from '../results/resultDocument.ts';
+import { schemaFor, writeResultDocument, type ResultDocument } from '../results/resultDocument.ts';
+import { tagOf, validateResultDocument } from '../results/resultDocuments.ts';
 import { workerBackend } from '../parallel/workerBackend.ts';
 import type { EngineInfo } from '../engine/backend.ts';
-import type { JobModule } from '../parallel/ItemJob.ts';
+import type { JobFacts, JobModule } from '../parallel/ItemJob.ts';
 import { parseShard, shardIndices } from '../parallel/shard.ts';
 import { computeInWorkers, defaultWorkers, parseWorkers } from '../parallel/WorkerPool.ts';
 import { progressLine } from '../parallel/progressLine.ts';
@@ -89,6 +91,7 @@ export async function runItemCommand<D>(argv: ItemRunOptions, spec: ItemCommandS
   const job = await module.openJob(spec.description, { dataWorkers: workers });
   try {
     const fingerprint = docs.fingerprintOf(job.identity);
+    const facts: JobFacts = job.context === undefined ? { fingerprint } : { fingerprint, context: job.context };
     const selection = shardIndices(job.itemCount, shard);
     const what = shard ? `${job.itemNoun} of shard ${shard.k}/${shard.n}` : job.itemNoun;
     const ordered = (done: Map<number, unknown>) => [...done.entries()].sort((a, b) => a[0] - b[0]);
@@ -102,11 +105,12 @@ export async function runItemCommand<D>(argv: ItemRunOptions, spec: ItemCommandS
           description: spec.description,
           shard,
           itemCount: job.itemCount,
+          ...(job.context === undefined ? {} : { context: job.context }),
           items: entries.map(([i, record]) => ({ i, record })),
         };
         return docs.shardDocument(command, job.header, module, result, seconds);
       }
-      return docs.resultDocument(command, job.header, module, spec.description, entries.map(([, r]) => r), seconds);
+      return docs.resultDocument(command, job.header, module, spec.description, entries.map(([, r]) => r), seconds, facts);
     };
     const show = (doc: ResultDocument) => {
       if (shard) {
@@ -118,12 +122,12 @@ export async function runItemCommand<D>(argv: ItemRunOptions, spec: ItemCommandS
       if (after) note(argv, after);
     };
 
-    // This very shard, already finished: nothing to compute.
+    // This very shard or result, already finished: nothing to compute.
     const progressPath = argv.out !== undefined ? progressPathFor(argv.out) : undefined;
     if (argv.out !== undefined) {
       const text = readIfExists(argv.out, command);
       if (text !== null) {
-        const existing = sameShard(text, fingerprint, shard, command, module);
+        const existing = shard ? sameShard(text, fingerprint, shard, command, module) : sameResult(text, fingerprint, command);
         if (existing) {
           note(argv, `${command}: ${argv.out} already holds this result; nothing to compute`);
           if (progressPath) fs.rmSync(progressPath, { force: true });
@@ -161,6 +165,7 @@ export async function runItemCommand<D>(argv: ItemRunOptions, spec: ItemCommandS
       stored: () => done.size,
       line: (n, total, seconds) => progressLine(command, n, total, seconds, what),
     });
+    if (job.note !== undefined) note(argv, job.note);
     const onRecord = async (i: number, record: unknown) => {
       done.set(i, record);
       await progress.itemDone();
@@ -203,18 +208,38 @@ export async function runItemCommand<D>(argv: ItemRunOptions, spec: ItemCommandS
  * The shard already at --out when it is this very shard, else null. (A result document
  * keeps no fingerprint, so a finished result is recomputed, not trusted.)
  */
-function sameShard(text: string, fingerprint: string, shard: { k: number; n: number } | undefined, command: string, module: JobModule): ResultDocument | null {
-  if (!shard) return null;
+function sameShard(text: string, fingerprint: string, shard: { k: number; n: number }, command: string, module: JobModule): ResultDocument | null {
   let v: unknown;
   try {
     v = JSON.parse(text);
   } catch {
     return null;
   }
-  if (docs.shardCommandOf(v) !== command) return null;
+  if (tagOf(v) !== docs.shardSchema(command)) return null;
   try {
     const d = docs.parseShardDocument(v, 'the existing --out', module);
     return d.result.fingerprint === fingerprint && d.result.shard.k === shard.k && d.result.shard.n === shard.n ? d : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The result already at --out when it names this computation's fingerprint
+ * (result.fingerprint, as a landscape's does) and is a valid `command` document, else null.
+ */
+function sameResult(text: string, fingerprint: string, command: string): ResultDocument | null {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (tagOf(v) !== schemaFor(command)) return null;
+  try {
+    const d = validateResultDocument(v, 'the existing --out', `${command}: `);
+    const r = d.result as { fingerprint?: unknown } | null;
+    return typeof r === 'object' && r !== null && r.fingerprint === fingerprint ? d : null;
   } catch {
     return null;
   }

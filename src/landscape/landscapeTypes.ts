@@ -104,3 +104,13 @@ export interface LandscapeFrame {
   bn: LandscapeBn;
   hasEval: boolean;
 }
+
+/**
+ * What assembling a landscape takes besides its records (the context of its item job,
+ * stored once in each shard): the frame, and the full passes over a data set each item
+ * costs (train, eval, BatchNorm recomputation).
+ */
+export interface LandscapeContext {
+  frame: LandscapeFrame;
+  passesPerItem: number;
+}

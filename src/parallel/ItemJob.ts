@@ -24,6 +24,15 @@ export interface ItemJob<R> {
    * equal items, so their partial results may be combined.
    */
   readonly identity: unknown;
+  /**
+   * What assembling the result takes that the description does not say and only opening
+   * the job computes (the landscape's frame: the checkpoints' coordinates, the directions'
+   * norms), as JSON; deterministic from the identity. Stored once in each shard, so that
+   * `merge` needs no model. Absent for most jobs.
+   */
+  readonly context?: unknown;
+  /** Said once when a run starts (what is computed, and how). */
+  readonly note?: string;
   /** Item i's record: JSON-safe (finite numbers, null, strings, arrays, plain objects). */
   compute(i: number): Promise<R> | R;
   /** Frees what the job holds (model, data, tensors). */
@@ -40,6 +49,14 @@ export interface JobContext {
   dataWorkers?: number;
 }
 
+/** What a job's documents hold of it besides the description and the records. */
+export interface JobFacts {
+  /** sha256 of the identity's canonical JSON. */
+  fingerprint: string;
+  /** The job's context (ItemJob.context), when it has one. */
+  context?: unknown;
+}
+
 /**
  * A module that rebuilds a job from its description, in the main process and in each worker
  * thread. It lives at the command-line edge (src/cli/jobs/) because opening loads files.
@@ -50,13 +67,20 @@ export interface JobModule<D = unknown, R = unknown, Res = unknown> {
   /** Checks a record read back from a progress file or shard (throws InputError naming `where`). */
   checkRecord(value: unknown, i: number, where: string): R;
   /** Pure: the command's result from the description and every record, in index order. */
-  assemble(description: D, records: readonly R[]): Res;
+  assemble(description: D, records: readonly R[], facts: JobFacts): Res;
   /** Loss evaluations, gradients and HVPs that computing this record cost. */
-  recordCost(record: R): { lossEvaluations: number; gradients: number; hvps: number };
+  recordCost(record: R, facts: JobFacts): { lossEvaluations: number; gradients: number; hvps: number };
   /** What the job costs besides its items, once per result (e.g. the loss at w). */
-  setupCost(description: D): { lossEvaluations: number; gradients: number; hvps: number };
+  setupCost(description: D, facts: JobFacts): { lossEvaluations: number; gradients: number; hvps: number };
   /** The one-paragraph summary printed without --json. */
   format(result: Res): string;
+  /**
+   * Files of this command in an older format (a shard, or a progress file, whose schema tag
+   * is `tag`) in the current one, so that what earlier versions wrote still merges and
+   * resumes; throws InputError naming `where` when the file is not valid. Absent when the
+   * command never had another format.
+   */
+  upgrade?(kind: 'shard' | 'progress', tag: string, value: unknown, where: string): unknown;
 }
 
 /** What a worker thread needs of a job module: the items, not the documents. */

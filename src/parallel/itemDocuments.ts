@@ -1,11 +1,11 @@
 /**
- * The files of an item job besides its result (see ItemJob.ts), for every command but
- * `landscape` (which has its own, older, formats):
- * - a shard, schema `sharpness/<command>-shard@1`: the result document's header, and as
- *   result the job's fingerprint, identity, description, shard and the shard's records,
- *   which `sharpness merge` combines into the result;
- * - the progress file, schema `sharpness/<command>-progress@1`, next to --out: the records
+ * The files of an item job besides its result (see ItemJob.ts), for every item command:
+ * - a shard, schema `sharpness/<command>-shard@N`: the result document's header, and as
+ *   result the job's fingerprint, identity, description, shard, context (when the job has
+ *   one) and the shard's records, which `sharpness merge` combines into the result;
+ * - the progress file, schema `sharpness/<command>-progress@N`, next to --out: the records
  *   done so far and the job's identity, read back by a rerun to resume.
+ * Files of an older format of the command are read through its module's `upgrade`.
  * Pure: building, parsing and merging; the command line does the I/O.
  */
 import { InputError, UsageError } from '../errors.ts';
@@ -13,7 +13,7 @@ import { canonicalJson } from '../io/canonicalJson.ts';
 import { makeResultDocument, type DocumentHeader, type ResultCost, type ResultDocument } from '../results/resultDocument.ts';
 import { sha256Hex } from '../io/sha256.ts';
 import { firstDifference } from '../io/canonicalJson.ts';
-import type { JobModule } from './ItemJob.ts';
+import type { JobFacts, JobModule } from './ItemJob.ts';
 import { itemProgressSchema, itemShardSchema, progressTag as progressSchema, shardTag as shardSchema } from '../results/itemDocuments.ts';
 import { parseJsonText } from '../io/parseJsonText.ts';
 import { tagOf } from '../results/resultDocuments.ts';
@@ -34,6 +34,8 @@ export interface ShardResult<R = unknown> {
   description: unknown;
   shard: Shard;
   itemCount: number;
+  /** The job's context (ItemJob.context), when it has one. */
+  context?: unknown;
   /** Ascending by index. */
   items: ItemEntry<R>[];
 }
@@ -55,11 +57,16 @@ export function fingerprintOf(identity: unknown): string {
 
 type Costs = Pick<JobModule, 'recordCost' | 'setupCost'>;
 
+/** The facts of a shard's job (its fingerprint and context). */
+export function factsOf(r: Pick<ShardResult, 'fingerprint' | 'context'>): JobFacts {
+  return r.context === undefined ? { fingerprint: r.fingerprint } : { fingerprint: r.fingerprint, context: r.context };
+}
+
 /** What the records cost (setup included once when `withSetup`), and `seconds`. */
-export function costOf(module: Costs, description: unknown, records: readonly unknown[], seconds: number, withSetup: boolean): ResultCost {
-  const c = withSetup ? { ...module.setupCost(description) } : { lossEvaluations: 0, gradients: 0, hvps: 0 };
+export function costOf(module: Costs, description: unknown, records: readonly unknown[], seconds: number, withSetup: boolean, facts: JobFacts): ResultCost {
+  const c = withSetup ? { ...module.setupCost(description, facts) } : { lossEvaluations: 0, gradients: 0, hvps: 0 };
   for (const r of records) {
-    const x = module.recordCost(r);
+    const x = module.recordCost(r, facts);
     c.lossEvaluations += x.lossEvaluations;
     c.gradients += x.gradients;
     c.hvps += x.hvps;
@@ -75,12 +82,13 @@ export function resultDocument(
   description: unknown,
   records: readonly unknown[],
   seconds: number,
+  facts: JobFacts,
 ): ResultDocument {
   return makeResultDocument({
     command,
     ...header,
-    result: module.assemble(description, records),
-    cost: costOf(module, description, records, seconds, true),
+    result: module.assemble(description, records, facts),
+    cost: costOf(module, description, records, seconds, true, facts),
   });
 }
 
@@ -96,12 +104,26 @@ export function shardDocument(
     command,
     ...header,
     result,
-    cost: costOf(module, result.description, result.items.map((e) => e.record), seconds, false),
+    cost: costOf(module, result.description, result.items.map((e) => e.record), seconds, false, factsOf(result)),
   });
 }
 
 function isObject(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+/**
+ * `value` in the current format of a `command` file of `kind`: as it is when its tag is the
+ * current one, through the module's `upgrade` when it is an older version of the same file
+ * (`sharpness/<command>-<kind>@N`), else null.
+ */
+function currentFormat(command: string, kind: 'shard' | 'progress', value: unknown, where: string, module: Pick<JobModule, 'upgrade'>): unknown {
+  const tag = tagOf(value);
+  const current = kind === 'shard' ? shardSchema(command) : progressSchema(command);
+  if (tag === current) return value;
+  const prefix = current.slice(0, current.lastIndexOf('@') + 1);
+  if (tag === undefined || !tag.startsWith(prefix) || !/^\d+$/.test(tag.slice(prefix.length)) || !module.upgrade) return null;
+  return module.upgrade(kind, tag, value, where);
 }
 
 function checkEntries<R>(items: unknown, where: string, itemCount: number, module: Pick<JobModule, 'checkRecord'>): ItemEntry<R>[] {
@@ -129,9 +151,9 @@ export function parseProgress<R>(
   file: string,
   identity: unknown,
   itemCount: number,
-  module: Pick<JobModule, 'checkRecord'>,
+  module: Pick<JobModule, 'checkRecord' | 'upgrade'>,
 ): ItemProgress<R> {
-  const value = parseJsonText(text, file, `${command}: the progress file `);
+  const value = currentFormat(command, 'progress', parseJsonText(text, file, `${command}: the progress file `), `${command}: ${file}`, module);
   if (tagOf(value) !== progressSchema(command)) {
     throw new InputError(`${command}: ${file} is not a ${command} progress file (schema ${progressSchema(command)}); remove it or choose another --out`);
   }
@@ -148,16 +170,24 @@ export function parseProgress<R>(
   return makeProgress(command, fingerprint, identity, itemCount, seconds, checkEntries<R>(v.items, `${command}: ${file}`, itemCount, module)) as ItemProgress<R>;
 }
 
-/** Whether `value` is a shard document of any item command; its command when it is. */
+/** Whether `value` is a shard document (of any version) of any item command; its command when it is. */
 export function shardCommandOf(value: unknown): string | null {
   if (!isObject(value) || !Object.hasOwn(value, 'command') || typeof value['command'] !== 'string') return null;
-  return tagOf(value) === shardSchema(value['command']) ? value['command'] : null;
+  const command = value['command'];
+  const tag = tagOf(value);
+  const prefix = `sharpness/${command}-shard@`;
+  return tag !== undefined && tag.startsWith(prefix) && /^\d+$/.test(tag.slice(prefix.length)) ? command : null;
 }
 
-/** A parsed shard document, checked for shape and records. */
-export function parseShardDocument(value: unknown, file: string, module: Pick<JobModule, 'checkRecord'>): ResultDocument<ShardResult> {
+/** A parsed shard document (an older format upgraded), checked for shape and records. */
+export function parseShardDocument(value: unknown, file: string, module: Pick<JobModule, 'checkRecord' | 'upgrade'>): ResultDocument<ShardResult> {
   const command = shardCommandOf(value);
   if (command === null) throw new InputError(`merge: ${file} is not a shard document`);
+  const current = currentFormat(command, 'shard', value, `merge: ${file}`, module);
+  if (current === null) {
+    throw new InputError(`merge: ${file} is a ${command} shard of another version (schema ${String(tagOf(value))}); this version reads ${shardSchema(command)}`);
+  }
+  value = current;
   const doc = validateJson(itemShardSchema(command), value, file, 'merge: ', `${command} shard`) as unknown as ResultDocument<ShardResult>;
   const r = doc.result;
   if (fingerprintOf(r.identity) !== r.fingerprint) throw new InputError(`merge: ${file} has been edited (its identity does not match its fingerprint)`);
@@ -200,6 +230,8 @@ export function mergeShards(
     if (r.shard.n !== r0.shard.n) {
       throw new InputError(`merge: ${s.name} is shard ${r.shard.k}/${r.shard.n} but ${first.name} is ${r0.shard.k}/${r0.shard.n}; shards of one split have the same n`);
     }
+    const c = firstDifference(r.context ?? null, r0.context ?? null);
+    if (c) throw new InputError(`merge: ${s.name} and ${first.name} have different contexts (context.${c}); one of them has been edited`);
   }
   const itemCount = r0.itemCount;
   const owner: (number | undefined)[] = new Array(itemCount);
@@ -231,5 +263,5 @@ export function mergeShards(
     );
   }
   const seconds = shards.reduce((s, x) => s + x.doc.cost.seconds, 0);
-  return resultDocument(command, headerOf(first.doc), module, r0.description, records, seconds);
+  return resultDocument(command, headerOf(first.doc), module, r0.description, records, seconds, factsOf(r0));
 }

@@ -1,21 +1,34 @@
 /**
  * The files of an item job (parallel/itemDocuments.ts builds and merges them), for every
- * item command but `landscape`:
- * - `sharpness/<command>-shard@1`: the result document's header, and as result the job's
- *   fingerprint, identity, description, shard and the shard's records;
- * - `sharpness/<command>-progress@1`, next to --out: the records done so far, for a rerun.
+ * item command:
+ * - `sharpness/<command>-shard@N`: the result document's header, and as result the job's
+ *   fingerprint, identity, description, shard, the job's context when it has one (the
+ *   landscape's frame) and the shard's records;
+ * - `sharpness/<command>-progress@N`, next to --out: the records done so far, for a rerun.
+ * N is 1, but 2 for `landscape`, whose version 1 files were its own older formats
+ * (results/landscapeDocuments.ts; still read, see landscape/legacyLandscapeFiles.ts).
  * The records are the job's own; its `checkRecord` checks them.
  */
+import { landscapeContextSchema, landscapeRecordSchema } from './landscapeDocuments.ts';
 import { resultDocumentSchema } from './resultHeader.ts';
-import { anyJson, array, integer, literal, number, object, string } from './schema.ts';
+import { anyJson, array, integer, literal, number, object, string, type Schema } from './schema.ts';
 
-export const ITEM_COMMANDS = ['ball', 'hessian', 'volume'] as const;
+export const ITEM_COMMANDS = ['ball', 'hessian', 'volume', 'landscape'] as const;
 export type ItemCommand = (typeof ITEM_COMMANDS)[number];
 
-export const shardTag = (command: string) => `sharpness/${command}-shard@1`;
-export const progressTag = (command: string) => `sharpness/${command}-progress@1`;
+/** The major version of a command's shard and progress formats. */
+const MAJOR: Readonly<Record<string, number>> = { landscape: 2 };
+const majorOf = (command: string) => (Object.hasOwn(MAJOR, command) ? MAJOR[command]! : 1);
 
-const entry = object({ i: integer(0), record: anyJson() });
+export const shardTag = (command: string) => `sharpness/${command}-shard@${majorOf(command)}`;
+export const progressTag = (command: string) => `sharpness/${command}-progress@${majorOf(command)}`;
+
+/** The schemas of the commands whose records and context have a fixed shape (others: any JSON). */
+const RECORDS: Readonly<Record<string, Schema<unknown>>> = { landscape: landscapeRecordSchema as Schema<unknown> };
+const CONTEXTS: Readonly<Record<string, Schema<unknown>>> = { landscape: landscapeContextSchema as Schema<unknown> };
+const own = <T>(table: Readonly<Record<string, T>>, command: string): T | undefined => (Object.hasOwn(table, command) ? table[command] : undefined);
+
+const entry = (command: string) => object({ i: integer(0), record: own(RECORDS, command) ?? anyJson() });
 
 const shards = new Map<string, ReturnType<typeof makeShardSchema>>();
 const progresses = new Map<string, ReturnType<typeof makeProgressSchema>>();
@@ -35,6 +48,7 @@ export function itemProgressSchema(command: string) {
 }
 
 function makeShardSchema(command: string) {
+  const context = own(CONTEXTS, command);
   return resultDocumentSchema(
     shardTag(command),
     command,
@@ -44,8 +58,9 @@ function makeShardSchema(command: string) {
       description: anyJson(),
       shard: object({ k: integer(1), n: integer(1) }),
       itemCount: integer(0),
+      ...(context ? { context } : {}),
       /** Ascending by index. */
-      items: array(entry),
+      items: array(entry(command)),
     }),
   );
 }
@@ -58,6 +73,6 @@ function makeProgressSchema(command: string) {
     itemCount: integer(0),
     /** Compute time so far, over all runs. */
     seconds: number(),
-    items: array(entry),
+    items: array(entry(command)),
   });
 }

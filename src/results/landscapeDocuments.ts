@@ -2,9 +2,11 @@
  * The documents of a landscape (landscape/ computes them):
  * - `sharpness/landscape@1`, the result: train (and eval) loss and error at the points of
  *   rays, a line or a plane;
- * - `sharpness/landscape-shard@1`: the header, and as result the frame and the items of one
- *   shard, which `sharpness merge` combines into the result;
- * - `sharpness/landscape-progress@1`, next to --out: the items done so far, for a rerun.
+ * - its shards and progress files are those of every item job (results/itemDocuments.ts,
+ *   version 2), whose records and context (the frame) have the shapes below;
+ * - `sharpness/landscape-shard@1` and `sharpness/landscape-progress@1`: the landscape's own
+ *   older formats (the frame and the items of one shard; the items done so far), written by
+ *   earlier versions and still read: old shards merge and an old progress file resumes.
  */
 import { IGNORES, NORMS } from '../directions/normalizeDirection.ts';
 import { resultDocumentSchema } from './resultHeader.ts';
@@ -27,6 +29,9 @@ const plane = object({ origin: string(), u: string(), v: string() });
 /** A computed point; a file's may lack values (read as missing). */
 export const landscapeItemSchema = object({ i: integer(0), trainLoss: written(nullable(float())), trainError: written(nullable(float())) }, evalValues);
 
+/** A landscape item's record in a shard or progress file (version 2): the values measured there. */
+export const landscapeRecordSchema = object(values, evalValues);
+
 export const landscapeFrameSchema = object(
   {
     kind,
@@ -39,6 +44,12 @@ export const landscapeFrameSchema = object(
   },
   { rays: array(object({ index: integer(0), norm: float() })), directions, line, plane },
 );
+
+/**
+ * What assembling a landscape takes besides its records (an item job's context, stored once
+ * in each shard): the frame, and the full passes over a data set that each item costs.
+ */
+export const landscapeContextSchema = object({ frame: landscapeFrameSchema, passesPerItem: integer(0) });
 
 export const landscapeResultSchema = object(
   {

@@ -42,8 +42,8 @@ export const DOCUMENT_KINDS: readonly DocumentKind[] = [
   kind(BALL_TAG, 'sharpness ball: max and average loss within eps-balls or boxes around a solution', ballDocumentSchema),
   kind(VOLUME_TAG, 'sharpness volume: log volume of the region where the loss stays within delta', volumeDocumentSchema),
   kind(LANDSCAPE_TAG, 'sharpness landscape: loss and error along rays, a line or a plane', landscapeDocumentSchema),
-  kind(LANDSCAPE_SHARD_TAG, 'sharpness landscape --shard k/n: one shard of a landscape, for sharpness merge', landscapeShardSchema),
-  kind(LANDSCAPE_PROGRESS_TAG, 'sharpness landscape: the points computed so far, for a rerun to resume', landscapeProgressSchema),
+  kind(LANDSCAPE_SHARD_TAG, 'sharpness landscape --shard k/n, older versions: one shard of a landscape (still merged)', landscapeShardSchema),
+  kind(LANDSCAPE_PROGRESS_TAG, 'sharpness landscape, older versions: the points computed so far (still resumed)', landscapeProgressSchema),
   ...ITEM_COMMANDS.flatMap((c) => [
     kind(shardTag(c), `sharpness ${c} --shard k/n: one shard of the computation, for sharpness merge`, itemShardSchema(c)),
     kind(progressTag(c), `sharpness ${c}: the items computed so far, for a rerun to resume`, itemProgressSchema(c)),

@@ -53,7 +53,7 @@ test('killed with SIGKILL midway and rerun: the same document as an uninterrupte
   // A third run finds the finished result and computes nothing.
   const third = await sharpness([...plane(), '--out', out, '--json']);
   t.is(third.status, 0, third.stderr);
-  t.regex(third.stderr, /already holds this landscape; nothing to compute/);
+  t.regex(third.stderr, /already holds this result; nothing to compute/);
   t.is(JSON.parse(third.stdout).result.fingerprint, JSON.parse(readFileSync(full, 'utf8')).result.fingerprint);
 });
 
@@ -62,7 +62,7 @@ test('--workers 2 and --workers 3 give the document of one thread, byte for byte
     const out = path.join(dir, `workers${workers}.json`);
     const r = await sharpness([...plane(), '--out', out, '--workers', workers]);
     t.is(r.status, 0, r.stderr);
-    t.regex(r.stderr, new RegExp(`landscape: ${ITEMS} items on ${workers} worker threads`));
+    t.regex(r.stderr, new RegExp(`landscape: ${ITEMS} items to compute on ${workers} worker threads`));
     t.is(canonicalText(out), canonicalText(full));
   }
   const bad = await sharpness([...plane(), '--workers', '0']);
@@ -83,7 +83,7 @@ test('Ctrl-C says where the partial results are and exits 130; another landscape
   t.true(saved >= r.savedBeforeSignal);
   const other = await sharpness([...plane(), '--out', out, '--seed', '5']);
   t.is(other.status, 2, other.stderr);
-  t.regex(other.stderr, /interrupted\.json\.partial\.json holds partial results of a different landscape \(spec\.seed: 0 vs 5; saved vs this command\)/);
+  t.regex(other.stderr, /interrupted\.json\.partial\.json holds partial results of a different computation \(spec\.seed: 0 vs 5; saved vs this command\)/);
   t.true(existsSync(progress), 'a refused rerun leaves the partial results alone');
   const again = await sharpness([...plane(), '--out', out, '--quiet']);
   t.is(again.status, 0, again.stderr);
@@ -95,7 +95,7 @@ test('shards 1/3, 2/3, 3/3 merged equal a single run; merge refuses missing shar
   const runs = await Promise.all(parts.map((p, k) => sharpness([...plane(), '--shard', `${k + 1}/3`, '--out', p, '--quiet'])));
   runs.forEach((r) => t.is(r.status, 0, r.stderr));
   const shard2 = JSON.parse(readFileSync(parts[1]!, 'utf8'));
-  t.is(shard2.schema, 'sharpness/landscape-shard@1');
+  t.is(shard2.schema, 'sharpness/landscape-shard@2');
   t.deepEqual(
     shard2.result.items.map((x: { i: number }) => x.i),
     Array.from({ length: ITEMS }, (_, i) => i).filter((i) => i % 3 === 1),
@@ -115,7 +115,7 @@ test('shards 1/3, 2/3, 3/3 merged equal a single run; merge refuses missing shar
   t.is(o.status, 0, o.stderr);
   const mixed = await sharpness(['merge', parts[0]!, otherPart, parts[2]!]);
   t.is(mixed.status, 2);
-  t.regex(mixed.stderr, /other2\.json and .*part1\.json are shards of different landscapes \(spec\.seed: 3 vs 0/);
+  t.regex(mixed.stderr, /other2\.json and .*part1\.json are shards of different computations \(spec\.seed: 3 vs 0/);
   const notShard = await sharpness(['merge', full]);
   t.is(notShard.status, 2);
   t.regex(notShard.stderr, /full\.json is not a shard document \(schema sharpness\/landscape@1/);

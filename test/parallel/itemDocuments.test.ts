@@ -38,7 +38,7 @@ const parsed = (d: unknown, name: string) => ({ name, doc: docs.parseShardDocume
 
 test('merged shards equal a single run but for seconds; costs come from the records', (t) => {
   const all = Array.from({ length: N }, (_, i) => record(i));
-  const single = docs.resultDocument('toy', header, module, description, all, 5);
+  const single = docs.resultDocument('toy', header, module, description, all, 5, { fingerprint: docs.fingerprintOf(identity) });
   const merged = docs.mergeShards([parsed(shardDoc(2, 3, 1), 'b'), parsed(shardDoc(1, 3, 2), 'a'), parsed(shardDoc(3, 3, 3), 'c')], module);
   t.is(merged.cost.seconds, 6);
   t.deepEqual({ ...merged, cost: { ...merged.cost, seconds: 0 } }, { ...single, cost: { ...single.cost, seconds: 0 } });

@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { InputError } from '../../src/errors.ts';
-import { parseProgress as parseLandscapeProgress } from '../../src/landscape/landscapeDocument.ts';
+import * as landscapeJob from '../../src/cli/jobs/landscapeJob.ts';
 import { parseProgress } from '../../src/parallel/itemDocuments.ts';
 import { STACK_FRAME, sharpness } from '../helpers/cli.ts';
 
@@ -87,5 +87,5 @@ test('progress files: deep nesting and hand edits are input errors, never a stac
   const edited = JSON.stringify({ schema: 'sharpness/ball-progress@1', fingerprint: 7, identity: {}, itemCount: 1, seconds: 0, items: [] });
   t.throws(() => parseProgress('ball', edited, 'p.json', {}, 1, module), { instanceOf: InputError, message: /p\.json is not a valid ball progress file: fingerprint must be string, got 7; remove it to start over/ });
   const deepLandscape = `{"schema": "sharpness/landscape-progress@1", "fingerprint": "x", "identity": ${deep(50_000)}, "itemCount": 1, "seconds": 0, "items": []}`;
-  t.throws(() => parseLandscapeProgress(deepLandscape, 'l.json', 'y', {} as never, 1), { instanceOf: InputError, message: /l\.json nests JSON more than/ });
+  t.throws(() => parseProgress('landscape', deepLandscape, 'l.json', {}, 1, landscapeJob), { instanceOf: InputError, message: /l\.json nests JSON more than/ });
 });

@@ -12,7 +12,6 @@ import type { CommandArgs } from '../command.ts';
 import type { GlobalOptions } from '../globalOptions.ts';
 import { withDataOptions, type DataOptions } from '../analysisOptions.ts';
 import type { ItemRunOptions } from '../itemCommand.ts';
-import type { LandscapeRun } from '../jobs/landscapeRun.ts';
 import { applyOptions, defaultsOf, type ArgsOf } from '../options/OptionTable.ts';
 import { COMPARE_BALL_RESTARTS, COMPARE_OPTIONS, COMPARE_PLANE_RANGE } from '../options/compareOptions.ts';
 import { BALL_OPTIONS } from '../options/ballOptions.ts';
@@ -96,7 +95,7 @@ export function labelFileNames(labels: readonly string[]): string[] {
 }
 
 /** The options of a step's run: the result goes to `file` only, nothing is printed. */
-function stepRun(c: StepContext, file: string): ItemRunOptions & LandscapeRun {
+function stepRun(c: StepContext, file: string): ItemRunOptions {
   return { backend: c.backend, threads: c.threads, quiet: true, json: false, silent: true, out: file, shard: undefined, workers: c.workers, saveInterval: DEFAULT_SAVE_INTERVAL };
 }
 
@@ -120,9 +119,9 @@ export async function runEvaluateStep(c: StepContext, out: string, checkpoints: 
 /** A landscape step of a comparison (also the demo's extra planes). */
 export async function runLandscapeStep(c: StepContext, file: string, request: Omit<LandscapeRequest, 'loss' | 'bn' | 'l2' | 'batchSize' | 'seed'> & { l2?: number }): Promise<void> {
   const { resolveLandscapeSpec } = await import('../../landscape/landscapeOptions.ts');
-  const { runLandscape } = await import('../jobs/landscapeRun.ts');
+  const { describeLandscape } = await import('../jobs/landscapeJob.ts');
   const spec = resolveLandscapeSpec({ ...defaultsOf(LANDSCAPE_OPTIONS), ...request, loss: c.loss, bn: c.bn, l2: request.l2 ?? c.l2, batchSize: c.batchSize, seed: c.seed });
-  await runLandscape(stepRun(c, file), spec);
+  await runItemStep(c, file, 'landscape', 'landscapeJob.ts', describeLandscape(spec, c));
 }
 
 export function compareSteps(checkpoints: readonly string[], s: CompareSettings, resultsDir: string): CompareStep[] {

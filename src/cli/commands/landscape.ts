@@ -3,10 +3,9 @@
  * train/eval loss and error along random rays, the line through two solutions, the plane
  * through three, or a plane of two random filter-normalised directions.
  *
- * Long runs are safe to stop: with --out, finished points go to OUT.partial.json (atomically,
- * every --save-interval seconds and on Ctrl-C), and rerunning the same command resumes from
- * it and writes the same result as an uninterrupted run. --shard k/n computes the items
- * i with i % n === k - 1 into a shard document; `sharpness merge` combines the shards.
+ * The grid points and the checkpoints are the items of an item job (cli/jobs/landscapeJob.ts):
+ * --shard k/n, --workers N and resuming from OUT.partial.json after an interruption all give
+ * the result of a single run (see cli/itemCommand.ts).
  */
 import type { Argv } from 'yargs';
 import type { CommandArgs } from '../command.ts';
@@ -48,12 +47,12 @@ export async function handler(argv: CommandArgs<LandscapeCliOptions>): Promise<v
     batchSize: argv.batchSize,
     seed: argv.seed,
   });
-  const { runLandscape } = await import('../jobs/landscapeRun.ts');
-  // One run per --out: a second one says the output is in use (io/outputLock.ts).
-  const unlock = argv.out === undefined ? () => undefined : (await import('../../io/outputLock.ts')).lockOutput('landscape', argv.out);
-  try {
-    await runLandscape(argv, spec);
-  } finally {
-    unlock();
-  }
+  const { describeLandscape } = await import('../jobs/landscapeJob.ts');
+  const { runItemCommand } = await import('../itemCommand.ts');
+  const { guardOutput } = await import('../../io/inputPaths.ts');
+  guardOutput('landscape', argv.out === undefined ? undefined : { kind: 'file', path: argv.out, siblings: ['.partial.json'] }, {
+    checkpoints: spec.checkpoints,
+    data: [spec.data, spec.evalData],
+  });
+  await runItemCommand(argv, { command: 'landscape', module: new URL('../jobs/landscapeJob.ts', import.meta.url).href, description: describeLandscape(spec, argv) });
 }

@@ -38,36 +38,27 @@ export async function handler(argv: CommandArgs<MergeCliOptions>): Promise<void>
   if (files.length === 0) throw new UsageError('merge: give the shard documents to combine');
   const { guardOutput } = await import('../../io/inputPaths.ts');
   guardOutput('merge', argv.out === undefined ? undefined : { kind: 'file', path: argv.out }, { files });
-  const { LANDSCAPE_SHARD_SCHEMA, parseShardDocument: parseLandscapeShard } = await import('../../landscape/landscapeDocument.ts');
-  const { mergeLandscapeShards } = await import('../../landscape/mergeLandscapeShards.ts');
-  const { formatLandscape } = await import('../../landscape/formatLandscape.ts');
   const { writeResultDocument } = await import('../../results/resultDocument.ts');
   const parsed = await Promise.all(files.map(async (f) => ({ name: f, value: await readJson(f) })));
   const { shardCommandOf, parseShardDocument, mergeShards } = await import('../../parallel/itemDocuments.ts');
   const { JOB_MODULES } = await import('../jobs/jobModules.ts');
   const { tagOf } = await import('../../results/resultDocuments.ts');
-  const kindOf = (v: unknown) => (tagOf(v) === LANDSCAPE_SHARD_SCHEMA ? 'landscape' : shardCommandOf(v));
   // Own keys only: a shard whose command is 'constructor' must not find Object.prototype's.
   const bad = parsed.find((p) => {
-    const k = kindOf(p.value);
-    return k === null || (k !== 'landscape' && !Object.hasOwn(JOB_MODULES, k));
+    const k = shardCommandOf(p.value);
+    return k === null || !Object.hasOwn(JOB_MODULES, k);
   });
   if (bad) {
-    const known = ['landscape', ...Object.keys(JOB_MODULES)].map((c) => `${c}-shard`).join(', ');
+    const known = Object.keys(JOB_MODULES).map((c) => `${c}-shard`).join(', ');
     throw new InputError(`merge: ${bad.name} is not a shard document (schema ${String(tagOf(bad.value))}; known: ${known})`);
   }
-  const kinds = new Set(parsed.map((p) => kindOf(p.value)!));
+  const kinds = new Set(parsed.map((p) => shardCommandOf(p.value)!));
   if (kinds.size > 1) throw new InputError(`merge: the files are shards of different commands (${[...kinds].join(', ')})`);
   const kind = [...kinds][0]!;
-  let merged: { doc: import('../../results/resultDocument.ts').ResultDocument; text: () => string };
-  if (kind === 'landscape') {
-    const doc = mergeLandscapeShards(parsed.map((p) => ({ name: p.name, doc: parseLandscapeShard(p.value, p.name) })));
-    merged = { doc, text: () => formatLandscape(doc.result) };
-  } else {
-    const module = (await import(JOB_MODULES[kind]!)) as import('../../parallel/ItemJob.ts').JobModule;
-    const doc = mergeShards(parsed.map((p) => ({ name: p.name, doc: parseShardDocument(p.value, p.name, module) })), module);
-    merged = { doc, text: () => module.format(doc.result) };
-  }
+  // Shards of earlier versions (e.g. the landscape's own format) are read through the module's `upgrade`.
+  const module = (await import(JOB_MODULES[kind]!)) as import('../../parallel/ItemJob.ts').JobModule;
+  const doc = mergeShards(parsed.map((p) => ({ name: p.name, doc: parseShardDocument(p.value, p.name, module) })), module);
+  const merged = { doc, text: () => module.format(doc.result) };
   if (argv.out !== undefined) {
     await writeResultDocument(argv.out, merged.doc);
     note(argv, `merge: ${files.length} shard${files.length === 1 ? '' : 's'} combined into ${argv.out}`);

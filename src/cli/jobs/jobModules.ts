@@ -7,4 +7,5 @@ export const JOB_MODULES: Readonly<Record<string, string>> = {
   volume: new URL('./volumeJob.ts', import.meta.url).href,
   hessian: new URL('./hessianJob.ts', import.meta.url).href,
   ball: new URL('./ballJob.ts', import.meta.url).href,
+  landscape: new URL('./landscapeJob.ts', import.meta.url).href,
 };

@@ -1,31 +1,39 @@
 /**
- * Opening a landscape from its spec: loads the checkpoints and data, checks them, and
- * builds the landscape. The `landscape` command opens it this way in the main thread, and
- * each worker thread of `--workers N` opens the same landscape from the same spec (the
- * landscape keeps its own result, shard and progress formats; see commands/landscape.ts).
+ * `sharpness landscape` as an item job (parallel/ItemJob.ts), run like every item command by
+ * cli/itemCommand.ts: the items are the grid points and then the checkpoints; the job's
+ * context is the landscape's frame (the checkpoints' coordinates, the directions' norms:
+ * computed when the checkpoints are loaded), stored once in each shard so that `merge`
+ * assembles the result without a model. The main thread and each worker thread open the
+ * same landscape from the description. Shards and progress files of earlier versions (the
+ * landscape's own formats) are read through `upgrade`.
  */
 import path from 'node:path';
 import { loadCheckpoint } from '../../formats/loadCheckpoint.ts';
 import { type Checkpoint } from '../../formats/Checkpoint.ts';
-import { loadDataset, type Dataset } from '../../io/dataset.ts';
+import { loadDataset } from '../../io/dataset.ts';
 import { validateDataForModel } from '../../io/validateData.ts';
 import { resolveLoss } from '../../objective/resolveLoss.ts';
 import { checkLossFit } from '../../analysis/checkLossFit.ts';
-import type { Loss } from '../../objective/losses.ts';
-import { createLandscape, type Landscape } from '../../landscape/createLandscape.ts';
-import { pickValues } from '../../landscape/assembleLandscape.ts';
+import { checkpointRef, dataRef } from '../../analysis/openAnalysis.ts';
+import { currentEngineInfo } from '../../engine/backend.ts';
+import { InputError } from '../../errors.ts';
+import { engineRef, type DocumentHeader } from '../../results/resultDocument.ts';
+import { VERSION } from '../../version.ts';
+import { createLandscape } from '../../landscape/createLandscape.ts';
+import { assembleLandscape, pickValues, type LandscapeResult } from '../../landscape/assembleLandscape.ts';
+import { formatLandscape } from '../../landscape/formatLandscape.ts';
+import { landscapeIdentity } from '../../landscape/landscapeFingerprint.ts';
 import type { LandscapeSpec } from '../../landscape/landscapeOptions.ts';
-import type { ItemRecord } from '../../landscape/landscapeTypes.ts';
+import type { LandscapeContext } from '../../landscape/landscapeTypes.ts';
+import { upgradeLandscapeFile, type LandscapeDescription, type LandscapeRecord } from '../../landscape/legacyLandscapeFiles.ts';
 import { recomputeBatchNormInPlace } from '../../training/recomputeBatchNorm.ts';
-import type { ItemJob } from '../../parallel/ItemJob.ts';
+import type { ItemJob, JobFacts } from '../../parallel/ItemJob.ts';
 
-export interface OpenedLandscape {
-  checkpoints: Checkpoint[];
-  data: Dataset;
-  evalData: Dataset | null;
-  loss: Loss;
-  landscape: Landscape;
-  dispose(): void;
+export type { LandscapeDescription } from '../../landscape/legacyLandscapeFiles.ts';
+
+/** The job's description: the resolved spec, and the options the result records (the spec, --backend, --threads). */
+export function describeLandscape(spec: LandscapeSpec, run: { backend: string; threads?: number | undefined }): LandscapeDescription {
+  return { spec, recorded: { ...spec, backend: run.backend, ...(run.threads !== undefined ? { threads: run.threads } : {}) } };
 }
 
 /** How figures name the checkpoints: their sidecar methods if distinct, else directory names. */
@@ -37,18 +45,17 @@ function uniqueLabels(dirs: readonly string[], methods: readonly (string | undef
   return bases.map((b, k) => `${b}#${k + 1}`);
 }
 
-/**
- * Loads what `spec` names and builds its landscape (the engine is already started).
- */
-export async function openLandscape(spec: LandscapeSpec): Promise<OpenedLandscape> {
+/** Loads what the description names and builds its landscape (the engine is already started). */
+export async function openJob(description: LandscapeDescription): Promise<ItemJob<LandscapeRecord>> {
+  const { spec } = description;
   const checkpoints: Checkpoint[] = [];
   try {
     for (const p of spec.checkpoints) checkpoints.push(await loadCheckpoint(p));
     const model = checkpoints[0]!.network;
     const data = await loadDataset(spec.data, { seed: spec.seed });
-    validateDataForModel(data, checkpoints[0]!.network);
+    validateDataForModel(data, model);
     const evalData = spec.evalData !== undefined ? await loadDataset(spec.evalData, { seed: spec.seed }) : null;
-    if (evalData) validateDataForModel(evalData, checkpoints[0]!.network);
+    if (evalData) validateDataForModel(evalData, model);
     const loss = resolveLoss(spec.loss, data, model);
     checkLossFit(spec.loss, loss, data, model.outputActivation);
     if (evalData) resolveLoss(loss, evalData, model);
@@ -64,12 +71,31 @@ export async function openLandscape(spec: LandscapeSpec): Promise<OpenedLandscap
       loss,
       recomputeBatchNorm: recomputeBatchNormInPlace,
     });
-    return {
-      checkpoints,
-      data,
-      evalData,
+    const engine = currentEngineInfo();
+    const frame = landscape.frame;
+    const header: DocumentHeader = {
+      options: description.recorded,
+      seed: spec.seed,
+      checkpoint: checkpointRef(checkpoints[0]!),
+      ...(checkpoints.length > 1 ? { checkpoints: checkpoints.map(checkpointRef) } : {}),
+      data: dataRef(data),
+      ...(evalData ? { evalData: dataRef(evalData) } : {}),
       loss,
-      landscape,
+      bn: spec.bn,
+      l2: spec.l2,
+      engine: engineRef(engine),
+    };
+    const context: LandscapeContext = { frame, passesPerItem: landscape.passesPerItem };
+    const extra = frame.itemCount - frame.pointCount;
+    return {
+      header,
+      command: 'landscape',
+      itemCount: frame.itemCount,
+      itemNoun: 'items',
+      identity: landscapeIdentity({ version: VERSION, spec, checkpointSha256: checkpoints.map((c) => c.sha256), data, evalData, loss, engine }),
+      context,
+      note: `landscape: ${frame.kind}, ${frame.itemCount} items (${frame.pointCount} grid points + ${extra} checkpoint${extra === 1 ? '' : 's'}), evaluated by ${landscape.mode}`,
+      compute: async (i) => pickValues(await landscape.evaluateItem(i), frame.hasEval),
       dispose() {
         landscape.dispose();
         for (const c of checkpoints) c.dispose();
@@ -81,20 +107,36 @@ export async function openLandscape(spec: LandscapeSpec): Promise<OpenedLandscap
   }
 }
 
-/** The record of item i, as the command stores it. */
-export async function landscapeRecord(landscape: Landscape, i: number): Promise<ItemRecord> {
-  const v = await landscape.evaluateItem(i);
-  return { i, ...pickValues(v, landscape.frame.hasEval) };
+const isValue = (v: unknown) => v === undefined || v === null || typeof v === 'number';
+
+export function checkRecord(value: unknown, i: number, where: string): LandscapeRecord {
+  const r = value as Record<string, unknown> | null;
+  if (typeof r !== 'object' || r === null || Array.isArray(r) || !isValue(r['trainLoss']) || !isValue(r['trainError']) || !isValue(r['evalLoss']) || !isValue(r['evalError'])) {
+    throw new InputError(`${where}: the values of item ${i} are not numbers or null: ${JSON.stringify(value).slice(0, 80)}`);
+  }
+  return pickValues(r as unknown as LandscapeRecord, 'evalLoss' in r || 'evalError' in r);
 }
 
-/**
- * What a worker thread opens (parallel/workerMain.ts): only `compute` is used there; the
- * main thread makes the documents.
- */
-export async function openJob(spec: LandscapeSpec): Promise<Pick<ItemJob<ItemRecord>, 'compute' | 'dispose'>> {
-  const opened = await openLandscape(spec);
-  return {
-    compute: (i) => landscapeRecord(opened.landscape, i),
-    dispose: () => opened.dispose(),
-  };
+function contextOf(facts: JobFacts): LandscapeContext {
+  return facts.context as LandscapeContext;
+}
+
+export function assemble(_description: LandscapeDescription, records: readonly LandscapeRecord[], facts: JobFacts): LandscapeResult {
+  return assembleLandscape(contextOf(facts).frame, facts.fingerprint, records.map((r, i) => ({ i, ...r })));
+}
+
+export function recordCost(_record: LandscapeRecord, facts: JobFacts): { lossEvaluations: number; gradients: number; hvps: number } {
+  return { lossEvaluations: contextOf(facts).passesPerItem, gradients: 0, hvps: 0 };
+}
+
+export function setupCost(): { lossEvaluations: number; gradients: number; hvps: number } {
+  return { lossEvaluations: 0, gradients: 0, hvps: 0 };
+}
+
+export function format(result: LandscapeResult): string {
+  return formatLandscape(result);
+}
+
+export function upgrade(kind: 'shard' | 'progress', tag: string, value: unknown, where: string): unknown {
+  return upgradeLandscapeFile(kind, tag, value, where);
 }
