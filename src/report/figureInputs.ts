@@ -69,6 +69,8 @@ export interface RaysFigureInput {
   logLoss?: boolean;
   /** The L2 coefficient included in the train loss, when not 0. */
   l2?: number;
+  /** How the directions were scaled (landscape --norm: filter, layer, none), when known. */
+  directionNorm?: string;
 }
 
 /** The line through two or more solutions. */

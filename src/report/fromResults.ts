@@ -869,7 +869,7 @@ export function buildReportInputs(docs: readonly ClassifiedDocument[], labels: R
   const distanceTitle = rayNorm && rayNorm !== 'none' ? `distance (${rayNorm}-normalised directions)` : 'distance';
   return {
     solutions: solutions.map((s) => labels.get(s.key) ?? s.key),
-    rays: rays.length > 0 ? { solutions: rays, distanceTitle, ...(rayL2 ? { l2: rayL2 } : {}) } : null,
+    rays: rays.length > 0 ? { solutions: rays, distanceTitle, ...(rayL2 ? { l2: rayL2 } : {}), ...(rayNorm ? { directionNorm: rayNorm } : {}) } : null,
     lines,
     planes,
     spectra: spectra.size > 0 ? { solutions: [...spectra.values()] } : null,

@@ -84,7 +84,7 @@ export function buildReportContent(
     add(
       'rays',
       'Random rays from each solution',
-      `Loss and error along random directions from each solution, one line per direction, train solid and test dashed. A flatter solution stays low further out.${l2Note(inputs.rays.l2)}`,
+      `Loss and error along random directions from each solution, one line per direction, train solid and test dashed. A flatter solution stays low further out.${l2Note(inputs.rays.l2)}${rayNormNote(inputs.rays.directionNorm)}`,
       raysSpec(inputs.rays, opts),
       raysClaim(inputs.rays),
     );
@@ -159,4 +159,11 @@ export function buildReportContent(
     sources: options.sources ?? [],
     ...((inputs.consistency ?? []).length > 0 ? { consistency: inputs.consistency } : {}),
   };
+}
+
+/** Says how the rays' directions were drawn, since the SWA paper's are not filter-normalised. */
+function rayNormNote(norm: string | undefined): string {
+  if (norm === undefined) return '';
+  if (norm === 'none') return ' The directions are uniform on the unit sphere, as in the SWA paper, so the distance is Euclidean.';
+  return ` The directions are ${norm}-normalised (Li et al. 2018), not uniform on the unit sphere as in the SWA paper (landscape --norm none draws those); the distance is the Euclidean length of the step.`;
 }

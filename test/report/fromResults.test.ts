@@ -153,6 +153,9 @@ test('figure inputs and table rows from a full set of results', (t) => {
   );
   t.true(content.figures.find((f) => f.name === 'line-swa-sgd')!.claim!.reproduces.includes('Figure 5'), 'the SWA-SGD line names the SWA paper figure it reproduces');
   t.is(content.table!.rows.length, 4);
+  // The rays' caption says the directions are not the SWA paper's (uniform on the sphere).
+  t.is(inputs.rays!.directionNorm, 'filter');
+  t.regex(content.figures.find((f) => f.name === 'rays')!.caption, /filter-normalised \(Li et al\. 2018\), not uniform on the unit sphere as in the SWA paper/);
 });
 
 test('accuracy falls back to the training log when no evaluate result is given', (t) => {
