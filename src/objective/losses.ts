@@ -76,6 +76,18 @@ export function binaryCrossEntropyFromProbabilities(p: Tensor, targets: Tensor):
   });
 }
 
+/** The mean loss of a batch from the network's outputs before its final activation. */
+export function lossFromLogits(loss: Loss, logits: Tensor, targets: Tensor): Scalar {
+  switch (loss) {
+    case Loss.ce:
+      return crossEntropyFromLogits(logits, targets);
+    case Loss.bce:
+      return binaryCrossEntropyFromLogits(logits, targets);
+    case Loss.mse:
+      return meanSquaredError(logits, targets);
+  }
+}
+
 /** lambda * ||w||^2 over all given tensors. */
 export function l2Penalty(weights: readonly Tensor[], lambda: number): Scalar {
   return tf.tidy(() => tf.mul(tf.addN(weights.map((w) => tf.sum(tf.square(w)))), lambda) as Scalar);

@@ -5,13 +5,7 @@ import * as pv from '../engine/paramVector.ts';
 import type { ParamVector } from '../engine/paramVector.ts';
 import type { Dataset } from '../io/dataset.ts';
 import { InputError, NumericError, UsageError } from '../errors.ts';
-import {
-  Loss,
-  foldFor,
-  crossEntropyFromLogits,
-  meanSquaredError,
-  binaryCrossEntropyFromLogits,
-} from './losses.ts';
+import { Loss, foldFor, lossFromLogits } from './losses.ts';
 import { asNetwork, type NetworkLike } from '../formats/layers/layersNetwork.ts';
 import { unitsOf } from '../formats/Network.ts';
 import { selectParams } from './selectParams.ts';
@@ -190,16 +184,7 @@ export async function openChunkedModel(model: NetworkLike, data: Dataset, opts: 
     const out = net.apply(x, training);
     return out.rank > 2 ? tf.reshape(out, [out.shape[0]!, -1]) : out;
   };
-  const lossOfLogits = (logits: Tensor, y: Tensor): Scalar => {
-    switch (loss) {
-      case Loss.ce:
-        return crossEntropyFromLogits(logits, y);
-      case Loss.bce:
-        return binaryCrossEntropyFromLogits(logits, y);
-      case Loss.mse:
-        return meanSquaredError(logits, y);
-    }
-  };
+  const lossOfLogits = (logits: Tensor, y: Tensor): Scalar => lossFromLogits(loss, logits, y);
   const lossOn = (x: Tensor, y: Tensor): Scalar => lossOfLogits(logitsOf(x), y);
   /** The loss and the number of correct samples (null for mse) from one forward pass. */
   const lossAndCorrectOn = (x: Tensor, y: Tensor): ChunkLossAndCorrect => {

@@ -13,7 +13,7 @@ import * as pv from '../engine/paramVector.ts';
 import { createRng, type Rng } from '../engine/rng.ts';
 import type { Dataset } from '../io/dataset.ts';
 import { NumericError, UsageError } from '../errors.ts';
-import { Loss, binaryCrossEntropyFromLogits, crossEntropyFromLogits, meanSquaredError } from '../objective/losses.ts';
+import { Loss, lossFromLogits } from '../objective/losses.ts';
 import { addL2Gradient, samGradient, sgdGradient, type StepGradient } from './methodStep.ts';
 import { endsCycle, lrAt, type LrPlan } from './schedules.ts';
 import { HeavyBall } from './sgdStep.ts';
@@ -235,14 +235,7 @@ export class Trainer {
   }
 
   private lossOf(logits: Tensor, y: Tensor): Scalar {
-    switch (this.loss) {
-      case Loss.ce:
-        return crossEntropyFromLogits(logits, y);
-      case Loss.bce:
-        return binaryCrossEntropyFromLogits(logits, y);
-      case Loss.mse:
-        return meanSquaredError(logits, y);
-    }
+    return lossFromLogits(this.loss, logits, y);
   }
 
   private hitsOf(logits: Tensor, y: Tensor): Tensor | null {
