@@ -67,6 +67,11 @@ export interface RecipeResult {
   runCpuSeconds: Record<string, number>;
   seconds: number;
   cpuSeconds: number;
+  /**
+   * The BatchNorm mode of every score and measure in this result: test and train scores
+   * (scoreModel) and lambda_max use running statistics, as `evaluate --bn eval` does.
+   */
+  bn: BnMode;
   /** The paper's table layout filled from the summary (when the recipe has a `table`). */
   table?: RecipeTable;
 }
@@ -212,6 +217,7 @@ export async function runRecipe(recipe: Recipe, opts: { outDir: string; events?:
     schema: RECIPE_RESULT_SCHEMA,
     tool: `sharpness ${VERSION}`,
     recipe,
+    bn: BnMode.eval,
     results,
     summary: summarise(results),
     runSeconds,

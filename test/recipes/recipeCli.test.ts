@@ -33,6 +33,7 @@ function shrink(r: Shipped): Shipped {
 }
 
 interface ResultJson {
+  bn: string;
   results: { run: string; seed: number; outDir: string; solutions: Record<string, Record<string, number | null>> }[];
   table: { layout: { metric: string; columns: { label: string; run: string; solution: string }[] }; cells: { label: string; mean: number; std: number; n: number }[] };
 }
@@ -49,6 +50,7 @@ for (const file of ['sam-vs-sgd-cnn.json', 'swa-budgets-cnn.json']) {
     t.is(r.status, 0, r.stderr);
     const res = JSON.parse(await readFile(path.join(out, 'results.json'), 'utf8')) as ResultJson;
     t.is(res.results.length, shipped.runs.length * 2);
+    t.is(res.bn, 'eval', 'the BatchNorm mode of the scores is recorded');
     const { metric, columns } = res.table.layout;
     res.table.cells.forEach((cell, i) => {
       const col = columns[i]!;

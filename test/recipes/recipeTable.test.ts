@@ -148,6 +148,7 @@ test('results.md leads with the paper-layout table when the recipe has one', (t)
     schema: 's',
     tool: 't',
     recipe,
+    bn: 'eval',
     results,
     summary,
     runSeconds: {},
