@@ -105,15 +105,16 @@ export function formatRecipeTableMarkdown(t: RecipeTable, scale: string): string
   lines.push('');
   if (layout.reference) lines.push(`Rows marked (paper) are the paper's numbers, not ours: ${layout.reference.source}`, '');
   for (const c of t.claims) {
-    const what = layout.metric === 'testError' ? 'lower test error' : 'higher test accuracy';
+    const op = layout.metric === 'testError' ? '<' : '>';
+    const head = `- The paper's claim ${c.better} ${op} ${c.than} (${METRIC_LABEL[layout.metric]})`;
     if (c.verdict === 'n/a') {
-      lines.push(`- Claim: ${c.better} has ${what} than ${c.than}: n/a (not measured).`);
+      lines.push(`${head}: n/a (not measured).`);
       continue;
     }
     const d = c.difference!;
     const se = c.standardError;
     const noise = se === null ? '' : se > 0 && Math.abs(d) <= 2 * se ? `; within 2 standard errors (${se.toFixed(2)}), so not resolved at this scale` : `; ${se > 0 ? (Math.abs(d) / se).toFixed(1) : '∞'} standard errors`;
-    lines.push(`- Claim: ${c.better} has ${what} than ${c.than}: ${c.verdict} at this scale (difference ${d >= 0 ? '+' : ''}${d.toFixed(2)} points${noise}).`);
+    lines.push(`${head}: ${c.verdict} at this scale (difference ${d >= 0 ? '+' : ''}${d.toFixed(2)} points${noise}).`);
   }
   if (t.claims.length > 0) lines.push('');
   return lines.join('\n');

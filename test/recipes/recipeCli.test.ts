@@ -68,7 +68,7 @@ for (const file of ['sam-vs-sgd-cnn.json', 'swa-budgets-cnn.json']) {
     const md = await readFile(path.join(out, 'results.md'), 'utf8');
     t.true(md.includes(`| model | ${columns.map((c) => c.label).join(' | ')} |`), md);
     t.regex(md, /\(paper\) \|/);
-    t.regex(md, /- Claim: .*: (agrees|disagrees) at this scale/);
+    t.regex(md, /- The paper's claim .* [<>] .*: (agrees|disagrees) at this scale/);
     t.true(r.stdout.includes('| model |'), 'the table is printed');
   });
 }

@@ -114,7 +114,7 @@ test('each cell is 100 x the mean ± sample std over seeds of its (run, solution
   t.true(lines.includes('| ours | 92.00 ± 2.00 | 94.00 ± 1.00 | 94.00 ± 2.65 | 97.00 ± 0.00 | 96.00 ± 3.00 |'), md);
   t.true(lines.includes('| VGG16 (paper) | 1 | — | 3 | 4 | 5 |'), 'the paper\'s row, an unquoted cell as —');
   t.regex(md, /Rows marked \(paper\) are the paper's numbers, not ours: somewhere/);
-  t.regex(md, /Claim: SWA 1 has higher test accuracy than SGD: agrees at this scale \(difference \+2\.00 points; within 2 standard errors \(1\.91\), so not resolved at this scale\)/);
+  t.regex(md, /The paper's claim SWA 1 > SGD \(test accuracy \(%\)\): agrees at this scale \(difference \+2\.00 points; within 2 standard errors \(1\.91\), so not resolved at this scale\)/);
 });
 
 test('an error table: lower is better; a missing run is n/a; one seed has no std', (t) => {
@@ -171,7 +171,7 @@ test('the shipped CNN recipes: 3 seeds, the cnn (BatchNorm) model, tables laid o
     t.truthy(r.table?.reference);
     t.regex(r.reproduces!, /arXiv (2010\.01412|1803\.05407)/);
   }
-  t.deepEqual(sam.table!.columns.map((c) => c.label), ['SGD error (%)', 'SAM error (%)']);
+  t.deepEqual(sam.table!.columns.map((c) => c.label), ['SGD error', 'SAM error']);
   t.is(sam.table!.metric, 'testError');
   t.deepEqual(swa.table!.columns.map((c) => c.label), ['SGD', 'FGE (1 budget)', 'SWA (1 budget)', 'SWA (1.25 budgets)', 'SWA (1.5 budgets)']);
   t.is(swa.table!.metric, 'testAccuracy');
