@@ -1,5 +1,5 @@
 /**
- * `sharpness run` end to end on each shipped CNN recipe, shrunk (64 images, 2 seeds, a
+ * `sharpness run` end to end on each shipped CNN recipe, shrunk (32 images, one batch of 32, 2 seeds, a
  * 4-epoch budget; everything else, the runs, budgets and table included, as shipped): the
  * table in results.json and results.md is the mean ± std over the per-seed results the same
  * file records, and the budgets trained the stated epochs.
@@ -17,12 +17,12 @@ interface Shipped {
   [k: string]: unknown;
 }
 
-/** The shipped recipe at toy scale: 64 images, seeds 0 and 1, budget 4 epochs, cyclic phases from epoch 2. */
+/** The shipped recipe at toy scale: 32 images, seeds 0 and 1, budget 4 epochs, cyclic phases from epoch 2. */
 function shrink(r: Shipped): Shipped {
   return {
     ...r,
-    data: 'mnist:train:64',
-    evalData: 'mnist:test:64',
+    data: 'mnist:train:32',
+    evalData: 'mnist:test:32',
     seeds: [0, 1],
     train: { ...r.train, epochs: 4, batchSize: 32 },
     runs: r.runs.map((x) => ({
