@@ -6,8 +6,9 @@
  * and OUT/results.md.
  */
 import { layersNetwork } from '../formats/layers/layersNetwork.ts';
-import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
+import { ensureDirectory } from '../io/ensureDirectory.ts';
+import { cpuSeconds } from '../io/cpuClock.ts';
 import { tfl } from '../engine/tf.ts';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomicWrite.ts';
 import { openAnalysisFor } from '../analysis/openAnalysis.ts';
@@ -22,6 +23,7 @@ import { modelFromTopologyFile } from '../models/topologyFile.ts';
 import { VERSION } from '../version.ts';
 import { MAX_BYTES, readInputTextSync } from '../io/safeRead.ts';
 import { parseRecipe, runConfig, type Recipe } from './recipe.ts';
+import { formatRecipeTableMarkdown, recipeTable, type RecipeTable } from '../report/recipeTable.ts';
 import { runTraining, type RunEvents, type SolutionResult } from './runTraining.ts';
 import { formatDuration } from './progress.ts';
 
@@ -65,6 +67,13 @@ export interface RecipeResult {
   runCpuSeconds: Record<string, number>;
   seconds: number;
   cpuSeconds: number;
+  /**
+   * The BatchNorm mode of every score and measure in this result: test and train scores
+   * (scoreModel) and lambda_max use running statistics, as `evaluate --bn eval` does.
+   */
+  bn: BnMode;
+  /** The paper's table layout filled from the summary (when the recipe has a `table`). */
+  table?: RecipeTable;
 }
 
 export interface RecipeEvents {
@@ -115,7 +124,8 @@ async function lambdaMax(
   }
 }
 
-function summarise(results: RecipeRunResult[]): SummaryRow[] {
+/** Each metric of each (run, solution) over the seeds: mean and sample standard deviation (n - 1). */
+export function summarise(results: readonly Pick<RecipeRunResult, 'run' | 'solutions'>[]): SummaryRow[] {
   const groups = new Map<string, SummaryRow>();
   for (const r of results) {
     for (const [solution, scores] of Object.entries(r.solutions)) {
@@ -141,11 +151,8 @@ function summarise(results: RecipeRunResult[]): SummaryRow[] {
 
 export async function runRecipe(recipe: Recipe, opts: { outDir: string; events?: RecipeEvents }): Promise<RecipeResult> {
   const started = performance.now();
-  const cpu0 = process.cpuUsage();
-  const cpuSince = (c: NodeJS.CpuUsage) => {
-    const d = process.cpuUsage(c);
-    return (d.user + d.system) / 1e6;
-  };
+  const cpu0 = cpuSeconds();
+  const cpuSince = (c: number) => cpuSeconds() - c;
   const note = (line: string) => opts.events?.onNote?.(line);
   const data = await loadDataset(recipe.data);
   const evalData = await loadDataset(recipe.evalData);
@@ -154,11 +161,11 @@ export async function runRecipe(recipe: Recipe, opts: { outDir: string; events?:
   const results: RecipeRunResult[] = [];
   const runSeconds: Record<string, number> = {};
   const runCpuSeconds: Record<string, number> = {};
-  await fs.mkdir(opts.outDir, { recursive: true });
+  await ensureDirectory(opts.outDir);
   for (const run of recipe.runs) {
     for (const seed of recipe.seeds) {
       const t0 = performance.now();
-      const c0 = process.cpuUsage();
+      const c0 = cpuSeconds();
       const config = runConfig(recipe, run, seed);
       const model = await buildModel(recipe, data, seed);
       const outDir = path.join(opts.outDir, run.name, `seed-${seed}`);
@@ -194,10 +201,10 @@ export async function runRecipe(recipe: Recipe, opts: { outDir: string; events?:
         solutions[name] = scores;
       }
       const seconds = (performance.now() - t0) / 1000;
-      const cpuSeconds = cpuSince(c0);
+      const runCpu = cpuSince(c0);
       runSeconds[run.name] = (runSeconds[run.name] ?? 0) + seconds;
-      runCpuSeconds[run.name] = (runCpuSeconds[run.name] ?? 0) + cpuSeconds;
-      results.push({ run: run.name, seed, outDir, seconds, cpuSeconds, resumedFrom: summary.resumedFrom, solutions });
+      runCpuSeconds[run.name] = (runCpuSeconds[run.name] ?? 0) + runCpu;
+      results.push({ run: run.name, seed, outDir, seconds, cpuSeconds: runCpu, resumedFrom: summary.resumedFrom, solutions });
       note(
         `recipe ${recipe.name}: ${run.name} seed ${seed} done in ${formatDuration(seconds)}: ` +
           Object.entries(solutions)
@@ -210,6 +217,7 @@ export async function runRecipe(recipe: Recipe, opts: { outDir: string; events?:
     schema: RECIPE_RESULT_SCHEMA,
     tool: `sharpness ${VERSION}`,
     recipe,
+    bn: BnMode.eval,
     results,
     summary: summarise(results),
     runSeconds,
@@ -217,6 +225,7 @@ export async function runRecipe(recipe: Recipe, opts: { outDir: string; events?:
     seconds: (performance.now() - started) / 1000,
     cpuSeconds: cpuSince(cpu0),
   };
+  if (recipe.table) result.table = recipeTable(recipe.table, result.summary);
   await writeJsonAtomic(path.join(opts.outDir, 'results.json'), result);
   await writeFileAtomic(path.join(opts.outDir, 'results.md'), formatRecipeTable(result));
   return result;
@@ -244,11 +253,18 @@ export function formatRecipeTable(result: RecipeResult): string {
   };
   const rows = [...new Set(result.summary.map((r) => `${r.run}\u0000${r.solution}`))];
   const seeds = result.recipe.seeds.length;
+  const scale = `Model ${result.recipe.model}, data ${result.recipe.data}, test data ${result.recipe.evalData}; ${seeds} seed${seeds === 1 ? '' : 's'} (${result.recipe.seeds.join(', ')}); mean ± sample std over seeds.`;
+  const budgets = result.recipe.runs.filter((r) => r.budget !== undefined);
+  const budgetLine = budgets.length
+    ? `Budget 1 = ${result.recipe.train.epochs ?? runConfig(result.recipe, result.recipe.runs[0]!, 0).epochs} epochs; ${budgets.map((r) => `${r.name}: ${r.budget} budget${r.budget === 1 ? '' : 's'} = ${runConfig(result.recipe, r, 0).epochs} epochs`).join(', ')}.`
+    : '';
   const lines = [
     `# ${result.recipe.name}`,
     '',
     ...(result.recipe.reproduces ? [`Reproduces: ${result.recipe.reproduces}`, ''] : []),
-    `Model ${result.recipe.model}, data ${result.recipe.data}, test data ${result.recipe.evalData}; ${seeds} seed${seeds === 1 ? '' : 's'} (${result.recipe.seeds.join(', ')}); mean ± sample std over seeds.`,
+    ...(result.table ? [formatRecipeTableMarkdown(result.table, `Ours: ${scale}${budgetLine ? ` ${budgetLine}` : ''}`), '## All runs', ''] : []),
+    scale,
+    ...(budgetLine && !result.table ? [budgetLine] : []),
     '',
     `| run | solution | ${metrics.map((m) => labels[m]).join(' | ')} | time (s, all seeds: wall / cpu) |`,
     `|---|---|${metrics.map(() => '---').join('|')}|---|`,
