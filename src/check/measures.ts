@@ -17,8 +17,14 @@
  * quantile of its level (1.96 at 95%). Values that are null (accuracy of a regression) are
  * not measures.
  */
-import { UsageError } from '../errors.ts';
+import { InputError, UsageError } from '../errors.ts';
 import type { ResultDocument } from '../results/resultDocument.ts';
+import { ballResultSchema, type BallResult } from '../results/ballDocument.ts';
+import { evaluateResultSchema, type EvaluateResult } from '../results/evaluateDocument.ts';
+import { hessianReportSchema, type HessianReport } from '../results/hessianDocument.ts';
+import { volumeResultSchema, type VolumeResult } from '../results/volumeDocument.ts';
+import { firstProblem } from '../results/validateJson.ts';
+import type { Schema } from '../results/schema.ts';
 
 export const MeasureKind = {
   /** The same inputs and seed give the same number, up to floating-point rounding. */
@@ -107,18 +113,13 @@ export function stderrFromInterval(ci: unknown, confidence: unknown): number {
   return (hi - lo) / (2 * normalQuantile((1 + level) / 2));
 }
 
-function hessianMeasures(r: Json): Measure[] {
-  const out: Measure[] = [];
-  const ascending = r['order'] === 'ascending' || r['which'] === 'smallest';
-  const key = ascending ? 'hessian.smallestEigenvalues' : 'hessian.eigenvalues';
-  if (Array.isArray(r['eigenvalues'])) r['eigenvalues'].forEach((v, i) => out.push(det(`${key}[${i}]`, v)));
-  if (isObject(r['trace'])) out.push(stoch('hessian.trace', r['trace']['estimate'], r['trace']['stderr']));
-  if (Array.isArray(r['perLayer'])) {
-    for (const l of r['perLayer']) {
-      if (!isObject(l) || typeof l['layer'] !== 'string') continue;
-      out.push(det(`hessian.perLayer[${l['layer']}].eigenvalue`, l['eigenvalue']));
-      if (isObject(l['trace'])) out.push(stoch(`hessian.perLayer[${l['layer']}].trace`, l['trace']['estimate'], l['trace']['stderr']));
-    }
+function hessianMeasures(r: HessianReport): Measure[] {
+  const key = r.order === 'ascending' || r.which === 'smallest' ? 'hessian.smallestEigenvalues' : 'hessian.eigenvalues';
+  const out = r.eigenvalues.map((v, i) => det(`${key}[${i}]`, v));
+  if (r.trace) out.push(stoch('hessian.trace', r.trace.estimate, r.trace.stderr));
+  for (const l of r.perLayer ?? []) {
+    out.push(det(`hessian.perLayer[${l.layer}].eigenvalue`, l.eigenvalue));
+    out.push(stoch(`hessian.perLayer[${l.layer}].trace`, l.trace.estimate, l.trace.stderr));
   }
   return out;
 }
@@ -129,42 +130,36 @@ export function ballSetName(r: { norm?: unknown; adaptive?: unknown; eta?: unkno
   return `ball.${String(r.norm)}${r.adaptive === true ? `-adaptive${eta}` : ''}`;
 }
 
-function ballMeasures(r: Json): Measure[] {
-  const out: Measure[] = [det('ball.baseLoss', r['baseLoss'])];
+function ballMeasures(r: BallResult): Measure[] {
+  const out: Measure[] = [det('ball.baseLoss', r.baseLoss)];
   const set = ballSetName(r);
-  if (Array.isArray(r['points'])) {
-    for (const p of r['points']) {
-      if (!isObject(p) || typeof p['radius'] !== 'number') continue;
-      const at = `${set}.r=${p['radius']}`;
-      out.push(det(`${at}.maxLoss`, p['maxLoss']));
-      out.push(det(`${at}.sharpness`, p['sharpness']));
-      if (p['averageLoss'] !== null && p['averageLoss'] !== undefined) out.push(stoch(`${at}.averageLoss`, p['averageLoss'], p['averageStderr']));
-    }
+  for (const p of r.points) {
+    const at = `${set}.r=${p.radius}`;
+    out.push(det(`${at}.maxLoss`, p.maxLoss), det(`${at}.sharpness`, p.sharpness));
+    if (p.averageLoss !== null && p.averageLoss !== undefined) out.push(stoch(`${at}.averageLoss`, p.averageLoss, p.averageStderr));
   }
   return out;
 }
 
-function volumeMeasures(r: Json): Measure[] {
-  const out: Measure[] = [det('volume.delta', r['delta']), det('volume.dimension', r['dimension']), det('volume.baseLoss', r['baseLoss'])];
-  out.push(stoch('volume.logVolume', r['logVolume'], stderrFromInterval(r['logVolumeCI'], r['confidence'])));
-  if (r['geometricMeanRadius'] !== undefined) out.push(det('volume.geometricMeanRadius', r['geometricMeanRadius']));
-  if (Array.isArray(r['perLayer'])) {
-    for (const l of r['perLayer']) {
-      if (!isObject(l) || typeof l['layer'] !== 'string') continue;
-      out.push(stoch(`volume.perLayer[${l['layer']}].logVolume`, l['logVolume'], stderrFromInterval(l['logVolumeCI'], r['confidence'])));
-    }
+function volumeMeasures(r: VolumeResult): Measure[] {
+  const out: Measure[] = [det('volume.delta', r.delta), det('volume.dimension', r.dimension), det('volume.baseLoss', r.baseLoss)];
+  out.push(stoch('volume.logVolume', r.logVolume, stderrFromInterval(r.logVolumeCI, r.confidence)));
+  // Written by every version that has it; older files may lack it.
+  if (r.geometricMeanRadius !== undefined) out.push(det('volume.geometricMeanRadius', r.geometricMeanRadius));
+  for (const l of r.perLayer ?? []) {
+    out.push(stoch(`volume.perLayer[${l.layer}].logVolume`, l.logVolume, stderrFromInterval(l.logVolumeCI, r.confidence)));
   }
   return out;
 }
 
-function evaluateMeasures(r: Json): Measure[] {
+function evaluateMeasures(r: EvaluateResult): Measure[] {
   const out: Measure[] = [];
-  const scores = (prefix: string, s: Json): void => {
-    out.push(det(`${prefix}.loss`, s['loss']));
-    if (s['accuracy'] !== null && s['accuracy'] !== undefined) out.push(det(`${prefix}.accuracy`, s['accuracy']));
+  const scores = (prefix: string, s: { loss: number | null; accuracy: number | null }): void => {
+    out.push(det(`${prefix}.loss`, s.loss));
+    if (s.accuracy !== null && s.accuracy !== undefined) out.push(det(`${prefix}.accuracy`, s.accuracy));
   };
-  if (Array.isArray(r['models'])) r['models'].forEach((m, i) => isObject(m) && scores(`evaluate.models[${i}]`, m));
-  if (isObject(r['ensemble'])) scores('evaluate.ensemble', r['ensemble']);
+  r.models.forEach((m, i) => scores(`evaluate.models[${i}]`, m));
+  if (r.ensemble) scores('evaluate.ensemble', r.ensemble);
   return out;
 }
 
@@ -179,16 +174,21 @@ export function extractMeasures(doc: Pick<ResultDocument, 'schema' | 'result'>):
     throw new UsageError(`check: ${doc.schema} results cannot be checked; check compares the results of ${CHECKABLE_COMMANDS.join(', ')}`);
   }
   if (s.major !== 1) throw new UsageError(`check: ${doc.schema} is a newer result format than this version of sharpness reads (@1)`);
-  const r = doc.result;
-  if (!isObject(r)) throw new UsageError(`check: the ${s.command} result has no result object`);
+  if (!isObject(doc.result)) throw new UsageError(`check: the ${s.command} result has no result object`);
+  // Read through the result's own schema (results/): the walkers below are typed, not guards.
+  const typed = <T>(schema: Schema<T>): T => {
+    const problem = firstProblem(schema as Schema<unknown>, doc.result);
+    if (problem !== null) throw new InputError(`check: the ${s.command} result is not valid: result.${problem}`);
+    return doc.result as T;
+  };
   switch (s.command) {
     case CheckableCommand.hessian:
-      return hessianMeasures(r);
+      return hessianMeasures(typed(hessianReportSchema));
     case CheckableCommand.ball:
-      return ballMeasures(r);
+      return ballMeasures(typed(ballResultSchema));
     case CheckableCommand.volume:
-      return volumeMeasures(r);
+      return volumeMeasures(typed(volumeResultSchema));
     case CheckableCommand.evaluate:
-      return evaluateMeasures(r);
+      return evaluateMeasures(typed(evaluateResultSchema));
   }
 }

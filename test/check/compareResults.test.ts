@@ -83,8 +83,17 @@ test('the measures of each kind of result have the documented names', async (t) 
   ]);
   t.deepEqual(await names('logistic-regression/golden/evaluate.json'), ['evaluate.models[0].loss:deterministic', 'evaluate.models[0].accuracy:deterministic']);
   t.deepEqual(await names('linear-regression/golden/evaluate.json'), ['evaluate.models[0].loss:deterministic'], 'a null accuracy is no measure');
-  const smallest = extractMeasures({ schema: 'sharpness/hessian@1', result: { order: 'ascending', which: 'smallest', eigenvalues: [-1, 0] } });
+  const h = await golden('linear-regression/golden/hessian.json');
+  const r = h.result as { order: string; which: string; eigenvalues: number[]; residuals: number[]; trace?: unknown };
+  const smallest = extractMeasures({ ...h, result: { ...r, order: 'ascending', which: 'smallest', eigenvalues: [-1, 0], residuals: [0, 0], trace: undefined } });
   t.deepEqual(smallest.map((m) => m.name), ['hessian.smallestEigenvalues[0]', 'hessian.smallestEigenvalues[1]']);
+});
+
+test('a result that does not match its schema is refused naming the field, not half-read', async (t) => {
+  const h = await golden('linear-regression/golden/hessian.json');
+  const bad = { ...h, result: { ...(h.result as object), eigenvalues: [1, 'two'] } };
+  const e = t.throws(() => extractMeasures(bad));
+  t.regex(e!.message, /^check: the hessian result is not valid: result\.eigenvalues\[1\] must be/);
 });
 
 test('planted drift of an eigenvalue: fails on hessian.eigenvalues[3] alone', async (t) => {
