@@ -2,12 +2,13 @@ import type { BatchSize } from '../objective/objectiveDefaults.ts';
 import { loadCheckpoint } from '../formats/loadCheckpoint.ts';
 import { validateDataForModel } from '../io/validateData.ts';
 import { type Checkpoint } from '../formats/Checkpoint.ts';
-import { loadDataset, type Dataset } from '../io/dataset.ts';
+import type { Dataset } from '../io/dataset.ts';
 import type { CheckpointRef, DataRef, DocumentHeader, ResultCost, ResultDocument } from '../results/resultDocument.ts';
 import { engineRef, makeResultDocument } from '../results/resultDocument.ts';
 import { createModelObjective } from '../objective/modelObjective.ts';
 import { createDataParallelObjective } from '../parallel/DataParallelObjective.ts';
 import { shareDataset } from '../parallel/sharedDataset.ts';
+import { loadDatasetOnce } from '../parallel/poolDatasets.ts';
 import { workerBackend } from '../parallel/workerBackend.ts';
 import { resolveLoss } from '../objective/resolveLoss.ts';
 import { checkLossFit } from './checkLossFit.ts';
@@ -100,14 +101,21 @@ export async function openAnalysisFor(spec: AnalysisSpec, opts: OpenAnalysisOpti
   const startedAt = performance.now();
   const engine = opts.engine ?? (await import('../engine/backend.ts')).currentEngineInfo();
   const checkpoint = await loadCheckpoint(spec.checkpoint);
+  let release = () => undefined as void;
   try {
-    const loaded = opts.data ?? (await loadDataset(spec.data, { seed: spec.seed, ...(opts.cwd === undefined ? {} : { cwd: opts.cwd }) }));
+    const workers = opts.workers ?? 1;
+    const threadEngine = engine.backend === 'wasm' || engine.backend === 'cpu';
+    // With worker threads (wasm, cpu), the data is loaded once, in shared memory, and offered
+    // to the item pool's workers, whose opener takes it instead of loading a copy each
+    // (parallel/poolDatasets.ts).
+    const held = opts.data ? { data: opts.data, release } : await loadDatasetOnce({ spec: spec.data, seed: spec.seed, cwd: opts.cwd }, workers > 1 && threadEngine);
+    release = held.release;
+    const loaded = held.data;
     validateDataForModel(loaded, checkpoint.network);
     const loss = resolveLoss(spec.loss, loaded, checkpoint.network);
     checkLossFit(spec.loss, loss, loaded, checkpoint.network.outputActivation);
     const objectiveOptions = { loss, bn: spec.bn, l2: spec.l2, batchSize: spec.batchSize, params: spec.params };
-    const workers = opts.workers ?? 1;
-    const parallel = workers > 1 && (engine.backend === 'wasm' || engine.backend === 'cpu');
+    const parallel = workers > 1 && threadEngine;
     // One copy of the data, in shared memory, for this thread and every worker.
     const data = parallel ? shareDataset(loaded) : loaded;
     const objective = parallel
@@ -130,10 +138,12 @@ export async function openAnalysisFor(spec: AnalysisSpec, opts: OpenAnalysisOpti
       dispose() {
         objective.dispose();
         checkpoint.dispose();
+        release();
       },
     };
   } catch (e) {
     checkpoint.dispose();
+    release();
     throw e;
   }
 }

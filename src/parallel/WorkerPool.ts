@@ -1,6 +1,8 @@
 /**
  * Items computed on worker threads, each with its own engine and its own copy of the job
  * (opened from the same description, so it computes the same values as the main thread).
+ * The datasets the main thread has loaded for the job go to every worker in shared memory
+ * (poolDatasets.ts), so the workers do not load copies of their own.
  * Items are handed out one at a time to whichever worker is free, so uneven items (an
  * eigen-solve next to single probes) balance themselves; results come back as they finish.
  */
@@ -8,6 +10,7 @@ import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { UsageError } from '../errors.ts';
 import { COUNT_LIMITS } from '../limits.ts';
+import { offeredDatasets } from './poolDatasets.ts';
 import { deserializeError, type FromWorker, type ToWorker, type WorkerInit } from './workerMessages.ts';
 
 const ENTRY = new URL('./workerEntry.js', import.meta.url);
@@ -45,7 +48,8 @@ export async function computeInWorkers<R>(
   const queue = [...indices];
   const count = Math.min(opts.workers, queue.length);
   if (count === 0) return;
-  const init: WorkerInit = { module: opts.module, description: opts.description, engine: opts.engine };
+  // The datasets this thread has loaded for the job, in shared memory: sent, not copied.
+  const init: WorkerInit = { module: opts.module, description: opts.description, engine: opts.engine, datasets: opts.datasets ?? offeredDatasets() };
   const workers: Worker[] = [];
   let failed: Error | null = null;
   let pending = queue.length;

@@ -1,10 +1,11 @@
 /**
  * One worker thread of the pool (see WorkerPool.ts): starts its own engine, opens the job
- * from its description, then computes the items it is sent, one at a time.
+ * from its description (on the main thread's data, shared), then computes the items it is sent, one at a time.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { initEngine } from '../engine/backend.ts';
 import type { ItemJob, WorkerJobModule } from './ItemJob.ts';
+import { receiveDatasets } from './poolDatasets.ts';
 import { serializeError, type FromWorker, type ToWorker, type WorkerInit } from './workerMessages.ts';
 
 const port = parentPort!;
@@ -15,6 +16,8 @@ const post = (m: FromWorker) => port.postMessage(m);
 
 try {
   await initEngine(init.engine);
+  // The main thread's data, in shared memory: the job's opener takes it instead of loading it.
+  receiveDatasets(init.datasets);
   const module = (await import(init.module)) as WorkerJobModule;
   job = await module.openJob(init.description);
   post({ type: 'ready' });

@@ -1,5 +1,6 @@
 /** What the pool and its worker threads say to each other; errors cross as plain data. */
 import type { Backend } from '../engine/backendNames.ts';
+import type { Dataset } from '../io/dataset.ts';
 import { EngineError, InputError, NumericError, SharpnessError, UsageError } from '../errors.ts';
 
 export interface WorkerInit {
@@ -7,6 +8,8 @@ export interface WorkerInit {
   module: string;
   description: unknown;
   engine: { backend: Backend; threads?: number };
+  /** Datasets in shared memory, by poolDatasets' key (default: those the main thread offers). */
+  datasets?: Record<string, Dataset>;
 }
 
 export type ToWorker = { type: 'item'; i: number } | { type: 'close' };
