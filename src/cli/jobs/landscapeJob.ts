@@ -10,7 +10,7 @@
 import path from 'node:path';
 import { loadCheckpoint } from '../../formats/loadCheckpoint.ts';
 import { type Checkpoint } from '../../formats/Checkpoint.ts';
-import { loadDataset } from '../../io/dataset.ts';
+import { loadDatasetOnce } from '../../parallel/poolDatasets.ts';
 import { validateDataForModel } from '../../io/validateData.ts';
 import { resolveLoss } from '../../objective/resolveLoss.ts';
 import { checkLossFit } from '../../analysis/checkLossFit.ts';
@@ -27,7 +27,7 @@ import type { LandscapeSpec } from '../../landscape/landscapeOptions.ts';
 import type { LandscapeContext } from '../../landscape/landscapeTypes.ts';
 import { upgradeLandscapeFile, type LandscapeDescription, type LandscapeRecord } from '../../landscape/legacyLandscapeFiles.ts';
 import { recomputeBatchNormInPlace } from '../../training/recomputeBatchNorm.ts';
-import type { ItemJob, JobFacts } from '../../parallel/ItemJob.ts';
+import type { ItemJob, JobContext, JobFacts } from '../../parallel/ItemJob.ts';
 
 export type { LandscapeDescription } from '../../landscape/legacyLandscapeFiles.ts';
 
@@ -46,15 +46,25 @@ function uniqueLabels(dirs: readonly string[], methods: readonly (string | undef
 }
 
 /** Loads what the description names and builds its landscape (the engine is already started). */
-export async function openJob(description: LandscapeDescription): Promise<ItemJob<LandscapeRecord>> {
+export async function openJob(description: LandscapeDescription, context: JobContext = {}): Promise<ItemJob<LandscapeRecord>> {
   const { spec } = description;
   const checkpoints: Checkpoint[] = [];
+  const releases: (() => void)[] = [];
+  // With worker threads (wasm, cpu) the data is loaded once into shared memory and handed to
+  // the pool's workers, which take it instead of loading a copy each (parallel/poolDatasets.ts).
+  const backend = currentEngineInfo().backend;
+  const share = (context.dataWorkers ?? 1) > 1 && (backend === 'wasm' || backend === 'cpu');
+  const load = async (dataSpec: string) => {
+    const held = await loadDatasetOnce({ spec: dataSpec, seed: spec.seed }, share);
+    releases.push(held.release);
+    return held.data;
+  };
   try {
     for (const p of spec.checkpoints) checkpoints.push(await loadCheckpoint(p));
     const model = checkpoints[0]!.network;
-    const data = await loadDataset(spec.data, { seed: spec.seed });
+    const data = await load(spec.data);
     validateDataForModel(data, model);
-    const evalData = spec.evalData !== undefined ? await loadDataset(spec.evalData, { seed: spec.seed }) : null;
+    const evalData = spec.evalData !== undefined ? await load(spec.evalData) : null;
     if (evalData) validateDataForModel(evalData, model);
     const loss = resolveLoss(spec.loss, data, model);
     checkLossFit(spec.loss, loss, data, model.outputActivation);
@@ -99,10 +109,12 @@ export async function openJob(description: LandscapeDescription): Promise<ItemJo
       dispose() {
         landscape.dispose();
         for (const c of checkpoints) c.dispose();
+        for (const r of releases) r();
       },
     };
   } catch (e) {
     for (const c of checkpoints) c.dispose();
+    for (const r of releases) r();
     throw e;
   }
 }
