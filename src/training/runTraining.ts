@@ -20,7 +20,7 @@ import { ErrorKind, SharpnessError, UsageError } from '../errors.ts';
 import type { Dataset } from '../io/dataset.ts';
 import { type Sidecar } from '../io/checkpoint.ts';
 import { loadCheckpoint } from '../formats/loadCheckpoint.ts';
-import { canonicalJson } from '../io/canonicalJson.ts';
+import { firstDifference } from '../io/canonicalJson.ts';
 import { removeLeftoversIn } from '../io/atomicWrite.ts';
 import type { Loss } from '../objective/losses.ts';
 import type { LossAndAccuracy } from '../objective/Objective.ts';
@@ -151,17 +151,10 @@ function metricsOf(parts: Record<string, number | null | undefined>): Record<str
   return out;
 }
 
-/** The first key path where two JSON values differ, with both values. */
-export function firstDifference(a: unknown, b: unknown, at = ''): string | null {
-  if (canonicalJson(a) === canonicalJson(b)) return null;
-  if (a && b && typeof a === 'object' && typeof b === 'object' && !Array.isArray(a) && !Array.isArray(b)) {
-    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
-    for (const k of keys) {
-      const d = firstDifference((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], at ? `${at}.${k}` : k);
-      if (d) return d;
-    }
-  }
-  return `${at || 'value'}: ${JSON.stringify(a) ?? 'none'} there, ${JSON.stringify(b) ?? 'none'} here`;
+/** The first difference between a saved run's fingerprint and this one's, saying which is which; null when equal. */
+function savedVsNow(saved: unknown, now: unknown): string | null {
+  const d = firstDifference(saved, now);
+  return d === null ? null : `${d}, saved vs now`;
 }
 
 function interrupted(stateDir: string, epoch: number): SharpnessError {
@@ -202,13 +195,13 @@ export async function runTraining(args: RunTrainingArgs): Promise<TrainSummary> 
   if (kind === 'run' && !resumed) {
     // Interrupted before its first epoch ended: the same run starts over, another is refused.
     const previous = await readTrainLog(outDir);
-    const diff = previous ? firstDifference(previous['fingerprint'], fingerprint) : 'no train-log.json';
+    const diff = previous ? savedVsNow(previous['fingerprint'], fingerprint) : 'no train-log.json';
     if (diff) {
       throw new UsageError(`train: --out ${outDir} holds another training run without a saved state (${diff}); choose another directory or remove it`);
     }
   }
   if (resumed) {
-    const diff = firstDifference(resumed.fingerprint, fingerprint);
+    const diff = savedVsNow(resumed.fingerprint, fingerprint);
     if (diff) {
       throw new UsageError(`train: --out ${outDir} holds a run with different settings (${diff}); use the same options to resume it, or another --out`);
     }

@@ -74,10 +74,8 @@ const EDGE_FILES = new Set([
   'engine/wasmThreads.ts',
   // finding a GPU device node and Vulkan driver before Dawn starts (docs/engine-webgpu.md)
   'engine/webgpu.ts',
-  // Known debt, named so that nothing joins it: a training run directory's state files and a
-  // recipe's output folder and CPU times are still handled in training/ (to move behind io/
-  // together with the TrainerState format).
-  'training/runDirectory.ts',
+  // Known debt, named so that nothing joins it: a recipe's output folder and CPU times are
+  // still handled in training/ (to move behind io/).
   'training/runRecipe.ts',
 ]);
 const TOUCHES = [
