@@ -32,6 +32,7 @@ import {
   inspectRunDirectory,
   loadTrainState,
   readTrainLog,
+  type LoadedState,
   saveTrainState,
   writeTrainLog,
   STATE_DIR,
@@ -157,6 +158,58 @@ function savedVsNow(saved: unknown, now: unknown): string | null {
   return d === null ? null : `${d}, saved vs now`;
 }
 
+/**
+ * What `outDir` resumes from: its saved state when it holds this run (the same fingerprint),
+ * undefined for a new run (an absent or empty directory, or this run interrupted before its
+ * first epoch ended). Refuses another run's directory, or anything else.
+ */
+async function resumableState(outDir: string, fingerprint: Record<string, unknown>, model: RunModel): Promise<LoadedState | undefined> {
+  // Temporary copies left by a run killed mid-write (a whole state, a checkpoint, the first
+  // log) go first: their names (io/atomicWrite.ts) say they are ours and whose.
+  removeLeftoversIn(outDir);
+  const kind = await inspectRunDirectory(outDir);
+  if (kind === 'foreign') {
+    throw new UsageError(`train: --out ${outDir} exists and is not a training run directory; choose a new or empty directory`);
+  }
+  const resumed = kind === 'run' ? await loadTrainState(outDir, (dir) => model.readFlatWeights(dir)) : undefined;
+  if (kind === 'run' && !resumed) {
+    // Interrupted before its first epoch ended: the same run starts over, another is refused.
+    const previous = await readTrainLog(outDir);
+    const diff = previous ? savedVsNow(previous['fingerprint'], fingerprint) : 'no train-log.json';
+    if (diff) {
+      throw new UsageError(`train: --out ${outDir} holds another training run without a saved state (${diff}); choose another directory or remove it`);
+    }
+  }
+  if (resumed) {
+    const diff = savedVsNow(resumed.fingerprint, fingerprint);
+    if (diff) {
+      throw new UsageError(`train: --out ${outDir} holds a run with different settings (${diff}); use the same options to resume it, or another --out`);
+    }
+  }
+  return resumed;
+}
+
+/** The saved FGE snapshots of a resumed run, in order, each added to the eval ensemble (when there is one). */
+async function savedSnapshots(outDir: string, count: number, ensemble: EnsembleScore | null): Promise<string[]> {
+  const paths: string[] = [];
+  for (let k = 1; k <= count; k++) {
+    const dir = path.join(outDir, `snapshot-${k}`);
+    paths.push(dir);
+    if (ensemble) await addCheckpoint(ensemble, dir);
+  }
+  return paths;
+}
+
+/** Adds the checkpoint in `dir` to an ensemble's scores. */
+async function addCheckpoint(ensemble: EnsembleScore, dir: string): Promise<void> {
+  const c = await loadCheckpoint(dir);
+  try {
+    await ensemble.add(c.network);
+  } finally {
+    c.dispose();
+  }
+}
+
 function interrupted(stateDir: string, epoch: number): SharpnessError {
   return new SharpnessError(
     ErrorKind.interrupted,
@@ -183,29 +236,8 @@ export async function runTraining(args: RunTrainingArgs): Promise<TrainSummary> 
   const parent = args.parent ?? null;
   const createdBy = `sharpness ${VERSION}`;
 
-  // Temporary copies left by a run killed mid-write (a whole state, a checkpoint, the first
-  // log) go first: their names (io/atomicWrite.ts) say they are ours and whose.
-  removeLeftoversIn(outDir);
-  const kind = await inspectRunDirectory(outDir);
-  if (kind === 'foreign') {
-    throw new UsageError(`train: --out ${outDir} exists and is not a training run directory; choose a new or empty directory`);
-  }
-  const resumed = kind === 'run' ? await loadTrainState(outDir, (dir) => model.readFlatWeights(dir)) : undefined;
+  const resumed = await resumableState(outDir, fingerprint, model);
   let stateDir = resumed?.dir ?? path.join(outDir, STATE_DIR);
-  if (kind === 'run' && !resumed) {
-    // Interrupted before its first epoch ended: the same run starts over, another is refused.
-    const previous = await readTrainLog(outDir);
-    const diff = previous ? savedVsNow(previous['fingerprint'], fingerprint) : 'no train-log.json';
-    if (diff) {
-      throw new UsageError(`train: --out ${outDir} holds another training run without a saved state (${diff}); choose another directory or remove it`);
-    }
-  }
-  if (resumed) {
-    const diff = savedVsNow(resumed.fingerprint, fingerprint);
-    if (diff) {
-      throw new UsageError(`train: --out ${outDir} holds a run with different settings (${diff}); use the same options to resume it, or another --out`);
-    }
-  }
   for (const line of model.warnings()) events.onNote?.(line);
 
   const log: TrainLog = resumed
@@ -245,20 +277,8 @@ export async function runTraining(args: RunTrainingArgs): Promise<TrainSummary> 
   const saveRunCheckpoint = (name: string, sidecar: Sidecar) => model.save(path.join(outDir, name), sidecar);
 
   // FGE: the ensemble so far on the eval data (rebuilt from the saved snapshots on resume).
-  const snapshotPaths: string[] = [];
   const ensemble = config.method === Method.fge && evalData ? new EnsembleScore(evalData, loss) : null;
-  for (let k = 1; k <= trainer.snapshots; k++) {
-    const dir = path.join(outDir, `snapshot-${k}`);
-    snapshotPaths.push(dir);
-    if (ensemble) {
-      const c = await loadCheckpoint(dir);
-      try {
-        await ensemble.add(c.network);
-      } finally {
-        c.dispose();
-      }
-    }
-  }
+  const snapshotPaths = await savedSnapshots(outDir, trainer.snapshots, ensemble);
 
   events.onStart?.({ resumedFrom, epochs: config.epochs, batchesPerEpoch: nb, stateDir });
   try {
@@ -360,14 +380,7 @@ export async function runTraining(args: RunTrainingArgs): Promise<TrainSummary> 
     }
     if (config.method === Method.fge) {
       const trainEnsemble = new EnsembleScore(data, loss);
-      for (const dir of snapshotPaths) {
-        const c = await loadCheckpoint(dir);
-        try {
-          await trainEnsemble.add(c.network);
-        } finally {
-          c.dispose();
-        }
-      }
+      for (const dir of snapshotPaths) await addCheckpoint(trainEnsemble, dir);
       const ev = ensemble?.score() ?? null;
       solutions['ensemble'] = { train: trainEnsemble.score()!, eval: ev ? scores(ev) : null, members: trainEnsemble.members };
     }
