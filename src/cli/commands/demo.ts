@@ -19,6 +19,7 @@ import { COMPARE_OPTIONS } from '../options/compareOptions.ts';
 import { ANALYSIS_OPTIONS } from '../analysisOptions.ts';
 import { DEMO_OPTIONS } from '../options/demoOptions.ts';
 import { TRAIN_OPTIONS } from '../options/trainOptions.ts';
+import type { TrainRun } from '../../training/runTrain.ts';
 
 export const command = 'demo';
 export const describe = 'train SGD, SAM, SWA and FGE on MNIST with the papers\' protocols and draw their figures: writes reports/demo/index.html';
@@ -106,6 +107,22 @@ export function spanningSnapshots(count: number): number[] {
   return [1, Math.ceil((count + 1) / 2), count];
 }
 
+/**
+ * One of demo's training runs as `sharpness train` would make it from the same options: the
+ * run's protocol (`args`: model or init and the training options), the data, and the global
+ * options; it records what train records for that command line (test/cli/recordedOptions).
+ */
+export function demoTrainRun(
+  global: Pick<GlobalOptions, 'backend' | 'threads' | 'seed'>,
+  run: { data: string; evalData: string; args: Record<string, unknown>; outDir: string },
+  recordedOptions: (argv: Record<string, unknown>) => Record<string, unknown>,
+): TrainRun {
+  const { loss } = defaultsOf(TRAIN_OPTIONS);
+  const given = { backend: global.backend, threads: global.threads, seed: global.seed, data: run.data, evalData: run.evalData, loss, ...run.args };
+  const { model, init } = run.args as { model?: string; init?: string };
+  return { model, init, data: run.data, evalData: run.evalData, loss, options: run.args, seed: global.seed, outDir: run.outDir, recorded: recordedOptions(given) };
+}
+
 export async function handler(argv: CommandArgs<DemoOptions>): Promise<void> {
   const started = performance.now();
   checkOptions('demo', DEMO_OPTIONS, argv);
@@ -119,17 +136,13 @@ export async function handler(argv: CommandArgs<DemoOptions>): Promise<void> {
   const { runCompare } = await import('./compare.ts');
   const data = `mnist:train:${argv.samples}`;
   const evalData = 'mnist:test:2000';
-  const { loss } = defaultsOf(TRAIN_OPTIONS);
   const plan = demoPlan(argv.epochs, argv.samples);
   const runDir = (name: string) => path.join(outDir, 'runs', name);
   const hooks = { startEngine: () => startEngine(argv), note: (line: string) => note(argv, line), onInterrupt };
   const total = plan.runs.length + 3;
   const train = async (k: number, label: string, args: Record<string, unknown>, out: string) => {
     note(argv, `demo: [${k}/${total}] training ${label} (${String(args.epochs)} epochs on ${data})`);
-    // What the run records is what `sharpness train` with these options would.
-    const given = { backend: argv.backend, threads: argv.threads, seed: argv.seed, data, evalData, loss, ...args };
-    const { model, init } = args as { model?: string; init?: string };
-    await runTrain({ model, init, data, evalData, loss, options: args, seed: argv.seed, outDir: out, recorded: recordedOptions(given) }, hooks);
+    await runTrain(demoTrainRun(argv, { data, evalData, args, outDir: out }, recordedOptions), hooks);
   };
   for (const [k, run] of plan.runs.entries()) await train(k + 1, run.label, run.args, runDir(run.name));
   const startCkpt = path.join(runDir('swa'), `epoch-${plan.swaStart}`);
@@ -145,7 +158,7 @@ export async function handler(argv: CommandArgs<DemoOptions>): Promise<void> {
   const fgeAverage = runDir('fge-swa');
   if (snapshots.length >= 2 && !fs.existsSync(path.join(fgeAverage, 'sharpness.json'))) {
     note(argv, `demo: [${plan.runs.length + 2}/${total}] averaging the ${snapshots.length} FGE snapshots (BatchNorm recomputed)`);
-    await runSwa({ checkpoints: snapshots, data, evalData, loss, batchSize: plan.batchSize, seed: argv.seed, outDir: fgeAverage, recorded: {} }, hooks);
+    await runSwa({ checkpoints: snapshots, data, evalData, loss: defaultsOf(TRAIN_OPTIONS).loss, batchSize: plan.batchSize, seed: argv.seed, outDir: fgeAverage, recorded: {} }, hooks);
   }
 
   note(argv, `demo: [${total}/${total}] measuring and drawing`);
