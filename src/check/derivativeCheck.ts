@@ -16,10 +16,13 @@ import type { Rng } from '../engine/rng.ts';
 import { randomUnitDirection } from '../directions/randomDirection.ts';
 import { UsageError } from '../errors.ts';
 
+/** The defaults of the derivative check (`sharpness selftest CKPT`'s --directions and --step). */
+export const DERIVATIVE_CHECK_DEFAULTS = { directions: 3, step: 1e-3 } as const;
+
 export interface DerivativeCheckOptions {
-  /** Random directions (default 3, at most 20). */
+  /** Random directions (default DERIVATIVE_CHECK_DEFAULTS.directions, at most 20). */
   directions?: number;
-  /** Step h of the central differences along a unit direction (default 1e-3). */
+  /** Step h of the central differences along a unit direction (default DERIVATIVE_CHECK_DEFAULTS.step). */
   step?: number;
 }
 
@@ -48,11 +51,11 @@ const FLOAT32_EPS = 2 ** -23;
 export const MAX_CHECK_DIRECTIONS = 20;
 
 export function checkDerivatives(o: Objective, rng: Rng, opts: DerivativeCheckOptions = {}): DerivativeCheckResult {
-  const n = opts.directions ?? 3;
+  const n = opts.directions ?? DERIVATIVE_CHECK_DEFAULTS.directions;
   if (!Number.isInteger(n) || n < 1 || n > MAX_CHECK_DIRECTIONS) {
     throw new UsageError(`selftest: --directions must be an integer in 1..${MAX_CHECK_DIRECTIONS}, got ${n}`);
   }
-  const h = opts.step ?? 1e-3;
+  const h = opts.step ?? DERIVATIVE_CHECK_DEFAULTS.step;
   if (!(h > 0 && h < 1)) throw new UsageError(`selftest: --step must be in (0, 1), got ${h}`);
   const w = o.params;
   const dirs = Array.from({ length: n + 1 }, () => randomUnitDirection(o.shapes, rng));

@@ -3,11 +3,12 @@
  *
  *   export const command = 'hessian <checkpoint>';
  *   export const describe = 'top eigenvalues, trace and spectral density of the Hessian';
- *   export function builder(y: Argv<GlobalOptions>) { return y.positional(...).option(...); }
- *   export async function handler(argv: CommandArgs<HessianOptions>) { ... }
+ *   export function builder(y: Argv<GlobalOptions>) { return applyOptions(y, HESSIAN_OPTIONS); }
+ *   export async function handler(argv: CommandArgs<ArgsOf<typeof HESSIAN_OPTIONS>>) { ... }
  *
- * and one line in main.ts's COMMANDS. `argv` holds the validated global options
- * (GlobalOptions) plus the command's own.
+ * its option table in ./options/ (registered in options/optionTables.ts, which the --help and
+ * default tests read) and one line in main.ts's COMMANDS. `argv` holds the validated global
+ * options (GlobalOptions) plus the command's own.
  */
 import type { ArgumentsCamelCase, Argv } from 'yargs';
 import type { GlobalOptions } from './globalOptions.ts';

@@ -1,6 +1,7 @@
-import type { Argv, Options } from 'yargs';
+import type { Argv } from 'yargs';
 import { Backend, BACKENDS } from '../engine/backendNames.ts';
 import { integerInRange } from '../limits.ts';
+import { applyOptions, type OptionTable } from './options/OptionTable.ts';
 
 /** Options every command accepts; a command's handler receives them already validated. */
 export interface GlobalOptions {
@@ -20,41 +21,28 @@ export interface GlobalOptions {
 
 export const GLOBAL_OPTIONS_GROUP = 'Global options:';
 
-/**
- * yargs definitions. `threads` and `seed` have no yargs `type` on purpose: with
- * type 'number' yargs turns `--threads abc` into NaN, and the error could not show
- * what was typed. validateGlobalOptions checks them.
- */
-export const globalOptionDefinitions = {
-  backend: {
-    describe: 'engine: auto picks tensorflow-gpu, then tensorflow, then wasm',
-    choices: BACKENDS,
-    default: Backend.auto,
-    requiresArg: true,
-  },
-  threads: { describe: 'threads for the engine (an integer >= 1)', requiresArg: true },
-  seed: { describe: 'seed for every random choice (an integer >= 0)', default: 0, requiresArg: true },
-  out: { describe: 'path of the result file', type: 'string', requiresArg: true, normalize: false },
-  json: { describe: 'print the result document as JSON on stdout', type: 'boolean', default: false },
-  quiet: { describe: 'print nothing on stderr but errors', type: 'boolean', default: false },
-  debug: { describe: 'print stack traces for errors', type: 'boolean', default: false },
-} as const satisfies Record<keyof GlobalOptions, Options>;
+/** --threads and --seed as typed (no yargs type: with type 'number' `--threads abc` became NaN and the message could not show it). */
+const checkThreads = (value: unknown): number => integerInRange('', 'threads', value, 1);
+const checkSeed = (value: unknown): number => integerInRange('', 'seed', value, 0);
+
+/** The global options, once (see options/OptionTable.ts). */
+export const GLOBAL_OPTIONS = {
+  backend: { kind: 'string', describe: 'engine: auto picks tensorflow-gpu, then tensorflow, then wasm', choices: BACKENDS, default: Backend.auto, requiresArg: true },
+  threads: { kind: 'raw', describe: 'threads for the engine (an integer >= 1)', coerce: checkThreads },
+  seed: { kind: 'raw', describe: 'seed for every random choice (an integer >= 0)', default: 0, requiresArg: true, coerce: checkSeed },
+  out: { kind: 'string', describe: 'path of the result file' },
+  json: { kind: 'boolean', describe: 'print the result document as JSON on stdout', default: false },
+  quiet: { kind: 'boolean', describe: 'print nothing on stderr but errors', default: false },
+  debug: { kind: 'boolean', describe: 'print stack traces for errors', default: false },
+} as const satisfies OptionTable & Record<keyof GlobalOptions, unknown>;
 
 /** Adds the global options to a yargs instance. */
 export function withGlobalOptions<T>(y: Argv<T>): Argv<T & GlobalOptions> {
-  return y
-    .options(globalOptionDefinitions as Record<string, Options>)
-    .group([...Object.keys(globalOptionDefinitions), 'help', 'version'], GLOBAL_OPTIONS_GROUP) as unknown as Argv<
-    T & GlobalOptions
-  >;
+  return applyOptions(y, GLOBAL_OPTIONS, GLOBAL_OPTIONS_GROUP).group(['help', 'version'], GLOBAL_OPTIONS_GROUP);
 }
 
-function checkInteger(option: 'threads' | 'seed', value: unknown, min: number): number {
-  return integerInRange('', option, value, min);
-}
-
-/** yargs middleware: checks and normalises the global options before any handler runs. */
+/** yargs middleware: checks and normalises the global options before any handler runs (the table's coerce checks them as parsed; this is for arguments made by hand). */
 export function validateGlobalOptions(argv: Record<string, unknown>): void {
-  if (argv.threads !== undefined) argv.threads = checkInteger('threads', argv.threads, 1);
-  argv.seed = checkInteger('seed', argv.seed, 0);
+  if (argv.threads !== undefined) argv.threads = checkThreads(argv.threads);
+  argv.seed = checkSeed(argv.seed);
 }

@@ -50,20 +50,20 @@ export function isIgnore(x: unknown): x is Ignore {
  * Parses `--ignore`: a comma-separated list ('bias,bn'), an array of such strings, or
  * '' / 'none' for nothing. Duplicates are dropped; order is canonical (bias, bn).
  */
-export function parseIgnore(value: string | readonly string[] | undefined, where = 'directions'): Ignore[] {
+export function parseIgnore(value: string | readonly string[] | undefined, where = ''): Ignore[] {
   if (value === undefined) return [];
   const parts = (typeof value === 'string' ? [value] : value)
     .flatMap((s) => String(s).split(','))
     .map((s) => s.trim())
     .filter((s) => s !== '' && s !== 'none');
   for (const p of parts) {
-    if (!isIgnore(p)) throw new UsageError(`${where}: --ignore must be a list of ${IGNORES.join(', ')} (or none), got ${p}`);
+    if (!isIgnore(p)) throw new UsageError(`${where === '' ? '' : `${where}: `}--ignore must be a list of ${IGNORES.join(', ')} (or none), got ${p}`);
   }
   return IGNORES.filter((k) => parts.includes(k));
 }
 
-export function validateNorm(x: unknown, where = 'directions'): Norm {
-  if (!isNorm(x)) throw new UsageError(`${where}: --norm must be one of ${NORMS.join(', ')}, got ${String(x)}`);
+export function validateNorm(x: unknown, where = ''): Norm {
+  if (!isNorm(x)) throw new UsageError(`${where === '' ? '' : `${where}: `}--norm must be one of ${NORMS.join(', ')}, got ${String(x)}`);
   return x;
 }
 
@@ -86,7 +86,7 @@ export function isIgnoredBlock(name: string, shape: readonly number[], ignore: r
  * caller; neither argument is changed.
  */
 export function normalizeDirection(direction: ParamVector, weights: ParamVector, opts: NormalizeOptions): Tensor[] {
-  const norm = validateNorm(opts.norm, 'normalizeDirection');
+  const norm = validateNorm(opts.norm);
   const ignore = opts.ignore ?? [];
   if (direction.length !== weights.length || direction.some((d, i) => !tf.util.arraysEqual(d.shape, weights[i]!.shape))) {
     throw new UsageError('normalizeDirection: the direction and the weights have different layouts');

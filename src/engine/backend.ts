@@ -63,7 +63,7 @@ function nodeBackendUsesGpu(): boolean {
 export function validateThreads(threads: number | undefined): void {
   if (threads === undefined) return;
   if (!Number.isInteger(threads) || threads < 1) {
-    throw new UsageError(`backend: --threads must be an integer >= 1, got ${threads}`);
+    throw new UsageError(`--threads must be an integer >= 1, got ${threads}`);
   }
 }
 
@@ -116,7 +116,7 @@ export async function initEngine(
 ): Promise<EngineInfo> {
   const requested = opts.backend ?? Backend.auto;
   if (!isBackend(requested)) {
-    throw new UsageError(`backend: --backend must be one of ${BACKENDS.join(', ')}, got ${String(requested)}`);
+    throw new UsageError(`--backend must be one of ${BACKENDS.join(', ')}, got ${String(requested)}`);
   }
   validateThreads(opts.threads);
   // Silences tfjs's console banners ("install our node backend"); we report the backend ourselves.

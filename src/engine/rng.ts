@@ -24,9 +24,9 @@ export interface Rng {
   fork(index: number): Rng;
 }
 
-export function validateSeed(seed: unknown, where = 'seed'): number {
+export function validateSeed(seed: unknown, where = ''): number {
   if (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
-    throw new UsageError(`${where}: --seed must be an integer in [0, 4294967295], got ${String(seed)}`);
+    throw new UsageError(`${where === '' ? '' : `${where}: `}--seed must be an integer in [0, 4294967295], got ${String(seed)}`);
   }
   return seed;
 }

@@ -90,7 +90,7 @@ export function hessianItemPlan(options: Partial<HessianOptions>, names: readonl
 
 /** Item i of hessianItemPlan(options, op.names), computed on `op`. */
 export function hessianItem(op: HvpOperator, options: Partial<HessianOptions>, i: number): HessianItemRecord {
-  const where = 'hessianItem';
+  const where = 'hessian';
   const o = resolveHessianOptions(options, op.dimension);
   const plan = hessianItemPlan(o, op.names);
   if (!Number.isInteger(i) || i < 0 || i >= plan.length) {
@@ -160,7 +160,7 @@ export function hessianRecordHvps(record: HessianItemRecord): number {
  * fit the options are refused (InputError).
  */
 export function assembleHessianReport(options: Partial<HessianOptions>, records: readonly HessianItemRecord[]): HessianReport {
-  const where = 'assembleHessianReport';
+  const where = 'hessian';
   const o = resolveHessianOptions(options);
   const fixed = fixedItems(o);
   const expected = [...fixed];

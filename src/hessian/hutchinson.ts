@@ -45,7 +45,7 @@ function probeValue(op: HvpOperator, rng: Rng, where: string, index: number): nu
 
 /** v_i' H v_i for the given probe indices; probe i depends only on (seed, i). */
 export function hutchinsonProbes(op: HvpOperator, seed: number, indices: readonly number[]): ProbeSample[] {
-  const where = 'hutchinsonProbes';
+  const where = 'hessian';
   const rng = createRng(seedOf(where, seed));
   return indices.map((index) => {
     integerAtLeast(where, 'probe index', index, 0);
@@ -55,11 +55,11 @@ export function hutchinsonProbes(op: HvpOperator, seed: number, indices: readonl
 
 /** Mean and standard error of the samples (merged from any shards; duplicates rejected). */
 export function summariseTrace(samples: readonly ProbeSample[]): { estimate: number; stderr: number | null; samples: number } {
-  if (samples.length === 0) throw new UsageError('summariseTrace: no probe samples');
+  if (samples.length === 0) throw new UsageError('hessian: no probe samples');
   // Summing in index order makes the result independent of how probes were sharded.
   const sorted = [...samples].sort((a, b) => a.index - b.index);
   for (let i = 1; i < sorted.length; i++) {
-    if (sorted[i]!.index === sorted[i - 1]!.index) throw new UsageError(`summariseTrace: probe ${sorted[i]!.index} appears twice`);
+    if (sorted[i]!.index === sorted[i - 1]!.index) throw new UsageError(`hessian: probe ${sorted[i]!.index} appears twice`);
   }
   return meanAndStderr(sorted.map((s) => s.value));
 }
@@ -74,7 +74,7 @@ function meanAndStderr(xs: readonly number[]): { estimate: number; stderr: numbe
 
 /** Hutchinson's estimate of tr(H) from `probes` Rademacher probes. */
 export function hutchinson(op: HvpOperator, opts: TraceOptions = {}): TraceResult {
-  const where = 'hutchinson';
+  const where = 'hessian';
   const probes = integerAtLeast(where, 'probes', opts.probes ?? TRACE_DEFAULTS.probes, 1);
   const seed = seedOf(where, opts.seed ?? TRACE_DEFAULTS.seed);
   const before = op.hvps;
@@ -84,7 +84,7 @@ export function hutchinson(op: HvpOperator, opts: TraceOptions = {}): TraceResul
 
 /** Hutch++ with a budget of `probes` HVPs (>= 3). */
 export function hutchPlusPlus(op: HvpOperator, opts: TraceOptions = {}): TraceResult {
-  const where = 'hutchPlusPlus';
+  const where = 'hessian';
   const budget = integerAtLeast(where, 'probes', opts.probes ?? TRACE_DEFAULTS.probes, 3);
   const seed = seedOf(where, opts.seed ?? TRACE_DEFAULTS.seed);
   const rng = createRng(seed);

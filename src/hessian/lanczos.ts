@@ -232,7 +232,7 @@ export interface LanczosResult extends Tridiagonal {
 
 /** The Lanczos process from one start vector: T (alphas, betas) and optionally the basis Q. */
 export function lanczos(op: HvpOperator, opts: LanczosOptions): LanczosResult {
-  const where = 'lanczos';
+  const where = 'hessian';
   const steps = integerAtLeast(where, 'steps', opts.steps, 1);
   const seed = seedOf(where, opts.seed ?? 0);
   if (opts.start && pv.sizeOf(opts.start) !== op.dimension) {

@@ -86,7 +86,7 @@ interface Pair {
 }
 
 export function lanczosEigenpairs(op: HvpOperator, opts: LanczosEigenOptions = {}): EigenResult {
-  const where = 'lanczosEigenpairs';
+  const where = 'hessian';
   const d = op.dimension;
   const k = topKOf(where, opts.topK ?? LANCZOS_DEFAULTS.topK, d);
   const which = opts.which ?? LANCZOS_DEFAULTS.which;

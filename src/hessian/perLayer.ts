@@ -18,10 +18,10 @@ import { integerAtLeast, seedOf } from './validate.ts';
 
 /** The diagonal block of H on the given parameter blocks (indices into op.shapes). */
 export function blockOperator(op: HvpOperator, blocks: readonly number[]): HvpOperator {
-  if (blocks.length === 0) throw new UsageError('blockOperator: no parameter blocks given');
+  if (blocks.length === 0) throw new UsageError('hessian: no parameter blocks given');
   const set = new Set(blocks);
   if (set.size !== blocks.length || blocks.some((b) => !Number.isInteger(b) || b < 0 || b >= op.shapes.length)) {
-    throw new UsageError(`blockOperator: blocks must be distinct indices in [0, ${op.shapes.length - 1}], got ${JSON.stringify(blocks)}`);
+    throw new UsageError(`hessian: blocks must be distinct indices in [0, ${op.shapes.length - 1}], got ${JSON.stringify(blocks)}`);
   }
   return operatorFromFunction({
     shapes: blocks.map((b) => op.shapes[b]!),
@@ -87,9 +87,9 @@ export interface PerLayerOptions {
  * createRng(seed).fork(j).seed, so a layer's numbers do not depend on the others.
  */
 export function perLayer(op: HvpOperator, opts: PerLayerOptions = {}): PerLayerResult {
-  const seed = seedOf('perLayer', opts.seed ?? 0);
+  const seed = seedOf('hessian', opts.seed ?? 0);
   const groups = opts.groups ?? layerGroups(op.names);
-  if (opts.probes !== undefined) integerAtLeast('perLayer', 'probes', opts.probes, 1);
+  if (opts.probes !== undefined) integerAtLeast('hessian', 'probes', opts.probes, 1);
   const before = op.hvps;
   const layers = groups.map((_, j) => layerResult(op, opts, j));
   return { layers, hvps: op.hvps - before, seed };
@@ -100,7 +100,7 @@ export function perLayer(op: HvpOperator, opts: PerLayerOptions = {}): PerLayerR
  * as perLayer's layer j, so layers can be computed in any order or on any worker.
  */
 export function layerResult(op: HvpOperator, opts: PerLayerOptions, j: number): LayerResult {
-  const where = 'perLayer';
+  const where = 'hessian';
   const seed = seedOf(where, opts.seed ?? 0);
   const groups = opts.groups ?? layerGroups(op.names);
   const solver = opts.solver ?? Solver.lanczos;

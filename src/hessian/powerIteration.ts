@@ -40,7 +40,7 @@ export interface PowerIterationOptions {
 }
 
 export function powerIteration(op: HvpOperator, opts: PowerIterationOptions = {}): EigenResult {
-  const where = 'powerIteration';
+  const where = 'hessian';
   const d = op.dimension;
   const k = topKOf(where, opts.topK ?? POWER_DEFAULTS.topK, d);
   const tol = positiveNumber(where, 'tol', opts.tol ?? POWER_DEFAULTS.tol);

@@ -38,7 +38,7 @@ export interface SlqOptions {
 
 /** The SLQ runs of the given indices; run i depends only on (seed, i). */
 export function slqRuns(op: HvpOperator, opts: SlqOptions, indices: readonly number[]): SlqRun[] {
-  const where = 'slq';
+  const where = 'hessian';
   const steps = integerAtLeast(where, 'steps', opts.steps ?? SLQ_DEFAULTS.steps, 2);
   const rng = createRng(seedOf(where, opts.seed ?? SLQ_DEFAULTS.seed));
   return indices.map((index) => {
@@ -74,7 +74,7 @@ export interface DensityOptions {
  * its trapezoid integral over the grid is 1.
  */
 export function densityFromRuns(runs: readonly SlqRun[], opts: DensityOptions = {}): { grid: number[]; values: number[]; sigma: number } {
-  const where = 'slq';
+  const where = 'hessian';
   if (runs.length === 0) throw new UsageError(`${where}: no runs to make a density from`);
   const seen = new Set<number>();
   for (const r of runs) {
@@ -120,7 +120,7 @@ export interface SlqDensityOptions extends SlqOptions, DensityOptions {
 
 /** Stochastic Lanczos quadrature: `runs` runs of `steps` Lanczos steps, and the smoothed density. */
 export function slq(op: HvpOperator, opts: SlqDensityOptions = {}): DensityResult {
-  const where = 'slq';
+  const where = 'hessian';
   const nRuns = integerAtLeast(where, 'runs', opts.runs ?? SLQ_DEFAULTS.runs, 1);
   const steps = integerAtLeast(where, 'steps', opts.steps ?? SLQ_DEFAULTS.steps, 2);
   const seed = seedOf(where, opts.seed ?? SLQ_DEFAULTS.seed);

@@ -1,7 +1,7 @@
 /**
  * Argument checks at the public boundary of the Hessian measures. Messages name the
- * function, the option as the CLI spells it, and the bad value:
- * "lanczosEigenpairs: --top-k must be an integer >= 1, got 0".
+ * command (hessian), the option as the CLI spells it, and the bad value:
+ * "hessian: --top-k must be an integer >= 1, got 0".
  */
 import { UsageError } from '../errors.ts';
 import { validateSeed } from '../engine/rng.ts';

@@ -52,14 +52,14 @@ export function validateBatchSize(batchSize: unknown): BatchSize {
   if (batchSize === AUTO_BATCH_SIZE) return batchSize;
   const n = typeof batchSize === 'string' && /^\s*\d+\s*$/.test(batchSize) ? Number(batchSize) : batchSize;
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) {
-    throw new UsageError(`objective: --batch-size must be an integer >= 1 or auto, got ${String(batchSize)}`);
+    throw new UsageError(`--batch-size must be an integer >= 1 or auto, got ${String(batchSize)}`);
   }
   return n;
 }
 
 export function validateL2(l2: unknown): number {
   if (typeof l2 !== 'number' || !Number.isFinite(l2) || l2 < 0) {
-    throw new UsageError(`objective: --l2 must be a finite number >= 0, got ${String(l2)}`);
+    throw new UsageError(`--l2 must be a finite number >= 0, got ${String(l2)}`);
   }
   return l2;
 }
@@ -113,7 +113,7 @@ export async function openChunkedModel(model: NetworkLike, data: Dataset, opts: 
     throw new InputError(`data: ${data.spec} has no targets for mse`);
   }
   if (loss === Loss.ce && data.targets.kind !== 'classes') {
-    throw new UsageError(`objective: --loss ce needs class labels, but ${data.spec} has regression targets; use --loss mse`);
+    throw new UsageError(`--loss ce needs class labels, but ${data.spec} has regression targets; use --loss mse`);
   }
 
   ensureWasmFastKernels();

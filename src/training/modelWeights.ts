@@ -38,7 +38,7 @@ export function setFlatWeights(model: tfl.LayersModel, values: ArrayLike<number>
   const ws = which === 'all' ? model.weights : model.trainableWeights;
   const total = ws.reduce((a, w) => a + sizeOf(w.shape as number[]), 0);
   if (values.length !== total) {
-    throw new InputError(`weights: expected ${total} values for the model's weights, got ${values.length}`);
+    throw new InputError(`train: expected ${total} values for the model's weights, got ${values.length}`);
   }
   const f32 = values instanceof Float32Array ? values : Float32Array.from(values);
   let off = 0;

@@ -20,7 +20,7 @@ const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 function split(m: OnnxModel, flat: ArrayLike<number>): { params: Float32Array[]; state: Float32Array[] } {
   const infos = [...m.params, ...m.state];
   const total = infos.reduce((a, t) => a + sizeOf(t.shape), 0);
-  if (flat.length !== total) throw new InputError(`weights: expected ${total} values for the parameters and state of ${m.file}, got ${flat.length}`);
+  if (flat.length !== total) throw new InputError(`train: expected ${total} values for the parameters and state of ${m.file}, got ${flat.length}`);
   const f32 = flat instanceof Float32Array ? flat : Float32Array.from(flat);
   let off = 0;
   const parts = infos.map((t) => {

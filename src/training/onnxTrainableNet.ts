@@ -99,7 +99,7 @@ export function onnxTrainableNet(m: OnnxModel, fold: Fold, init?: { params: read
       return out;
     },
     setFlatWeights: (values: ArrayLike<number>) => {
-      if (values.length !== weightCount) throw new InputError(`weights: expected ${weightCount} values for the ONNX model's parameters and state, got ${values.length}`);
+      if (values.length !== weightCount) throw new InputError(`train: expected ${weightCount} values for the ONNX model's parameters and state, got ${values.length}`);
       const f32 = values instanceof Float32Array ? values : Float32Array.from(values);
       let off = 0;
       all().forEach((v, i) => {

@@ -13,7 +13,6 @@
  *                       iteration: lr and loss), rewritten atomically after every epoch
  *   DIR/final, DIR/epoch-K, DIR/snapshot-K, DIR/swa, DIR/sgd-last   checkpoints
  */
-import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { tf, tfl } from '../engine/tf.ts';
 import { InputError } from '../errors.ts';
@@ -21,6 +20,7 @@ import { writeDirAtomic, writeJsonAtomic, type FileContents } from '../io/atomic
 import { type Sidecar } from '../io/checkpoint.ts';
 import { artifactsToFiles } from '../io/fsIOHandler.ts';
 import { SIDECAR_JSON } from '../io/checkpointFiles.ts';
+import { directoryEntries, ensureDirectory, entriesOrNone, pathExists, readBytes, readText, readTextOrUndefined, removeDirectory } from '../io/runDirectoryFiles.ts';
 import type { TrainerState } from './trainLoop.ts';
 
 export const STATE_DIR = 'state';
@@ -32,26 +32,16 @@ const STATE_SCHEMA = 'sharpness/train-state@1';
 
 export type RunDirectoryKind = 'absent' | 'empty' | 'run' | 'foreign';
 
-async function exists(p: string): Promise<boolean> {
-  try {
-    await fs.access(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** What `dir` holds: nothing, an empty directory, a run (has state/ or train-log.json), or something else. */
 export async function inspectRunDirectory(dir: string): Promise<RunDirectoryKind> {
-  let entries: string[];
+  let entries: string[] | 'absent' | 'not-a-directory';
   try {
-    const st = await fs.stat(dir);
-    if (!st.isDirectory()) return 'foreign';
-    entries = await fs.readdir(dir);
+    entries = await directoryEntries(dir);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 'absent';
     throw new InputError(`train: cannot read --out ${dir} (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
   }
+  if (entries === 'absent') return 'absent';
+  if (entries === 'not-a-directory') return 'foreign';
   if (entries.length === 0) return 'empty';
   if (entries.includes(STATE_DIR) || entries.includes(TRAIN_LOG)) return 'run';
   return 'foreign';
@@ -111,12 +101,7 @@ export interface SavedStateMeta {
 
 /** The state directories present (DIR/state/epoch-K), newest first. */
 async function stateDirs(dir: string): Promise<{ epoch: number; dir: string }[]> {
-  let names: string[];
-  try {
-    names = await fs.readdir(path.join(dir, STATE_DIR));
-  } catch {
-    return [];
-  }
+  const names = await entriesOrNone(path.join(dir, STATE_DIR));
   return names
     .map((n) => /^epoch-(\d+)$/.exec(n))
     .filter((m): m is RegExpExecArray => m !== null)
@@ -162,7 +147,7 @@ export async function saveTrainState(dir: string, checkpoint: Record<string, Fil
   const target = stateDirFor(dir, state.epoch);
   await writeDirAtomic(target, files, { overwrite: true });
   for (const old of await stateDirs(dir)) {
-    if (old.epoch < state.epoch) await fs.rm(old.dir, { recursive: true, force: true });
+    if (old.epoch < state.epoch) await removeDirectory(old.dir);
   }
   return target;
 }
@@ -182,7 +167,7 @@ export interface LoadedState {
 export async function loadTrainState(dir: string, readWeights: (checkpointDir: string) => Promise<Float32Array>): Promise<LoadedState | undefined> {
   let sdir: string | undefined;
   for (const d of await stateDirs(dir)) {
-    if (await exists(path.join(d.dir, STATE_JSON))) {
+    if (await pathExists(path.join(d.dir, STATE_JSON))) {
       sdir = d.dir;
       break;
     }
@@ -200,14 +185,14 @@ export async function loadTrainState(dir: string, readWeights: (checkpointDir: s
     log: unknown;
   };
   try {
-    meta = JSON.parse(await fs.readFile(sjson, 'utf8'));
+    meta = JSON.parse(await readText(sjson));
   } catch (e) {
     throw new InputError(`train: ${sjson} is not valid JSON (${(e as Error).message.split('\n')[0]}); remove ${dir} to start over`);
   }
   if (meta.schema !== STATE_SCHEMA) throw new InputError(`train: ${sjson} has schema ${String(meta.schema)}, expected ${STATE_SCHEMA}`);
   const weights = await readWeights(sdir);
   const total = meta.momentumSizes.reduce((a, b) => a + b, 0);
-  const mflat = readF32(new Uint8Array(await fs.readFile(path.join(sdir, MOMENTUM_BIN))), path.join(sdir, MOMENTUM_BIN), total);
+  const mflat = readF32(await readBytes(path.join(sdir, MOMENTUM_BIN)), path.join(sdir, MOMENTUM_BIN), total);
   const momentum: Float32Array[] = [];
   let off = 0;
   for (const n of meta.momentumSizes) {
@@ -217,7 +202,7 @@ export async function loadTrainState(dir: string, readWeights: (checkpointDir: s
   let swa: TrainerState['swa'] = null;
   if (meta.swaCount !== null) {
     const file = path.join(sdir, SWA_BIN);
-    swa = { values: readF64(new Uint8Array(await fs.readFile(file)), file, weights.length), count: meta.swaCount };
+    swa = { values: readF64(await readBytes(file), file, weights.length), count: meta.swaCount };
   }
   return {
     state: { epoch: meta.epoch, iteration: meta.iteration, weights, momentum, swa, snapshots: meta.snapshots },
@@ -230,12 +215,8 @@ export async function loadTrainState(dir: string, readWeights: (checkpointDir: s
 /** DIR/train-log.json parsed; undefined when absent. */
 export async function readTrainLog(dir: string): Promise<Record<string, unknown> | undefined> {
   const file = path.join(dir, TRAIN_LOG);
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch {
-    return undefined;
-  }
+  const text = await readTextOrUndefined(file);
+  if (text === undefined) return undefined;
   try {
     return JSON.parse(text) as Record<string, unknown>;
   } catch (e) {
@@ -244,6 +225,6 @@ export async function readTrainLog(dir: string): Promise<Record<string, unknown>
 }
 
 export async function writeTrainLog(dir: string, log: unknown): Promise<void> {
-  await fs.mkdir(dir, { recursive: true });
+  await ensureDirectory(dir);
   await writeJsonAtomic(path.join(dir, TRAIN_LOG), log);
 }

@@ -20,7 +20,7 @@ import { ErrorKind, SharpnessError, UsageError } from '../errors.ts';
 import type { Dataset } from '../io/dataset.ts';
 import { type Sidecar } from '../io/checkpoint.ts';
 import { loadCheckpoint } from '../formats/loadCheckpoint.ts';
-import { canonicalJson } from '../io/canonicalJson.ts';
+import { firstDifference } from '../io/canonicalJson.ts';
 import { removeLeftoversIn } from '../io/atomicWrite.ts';
 import type { Loss } from '../objective/losses.ts';
 import type { LossAndAccuracy } from '../objective/Objective.ts';
@@ -32,6 +32,7 @@ import {
   inspectRunDirectory,
   loadTrainState,
   readTrainLog,
+  type LoadedState,
   saveTrainState,
   writeTrainLog,
   STATE_DIR,
@@ -151,17 +152,62 @@ function metricsOf(parts: Record<string, number | null | undefined>): Record<str
   return out;
 }
 
-/** The first key path where two JSON values differ, with both values. */
-export function firstDifference(a: unknown, b: unknown, at = ''): string | null {
-  if (canonicalJson(a) === canonicalJson(b)) return null;
-  if (a && b && typeof a === 'object' && typeof b === 'object' && !Array.isArray(a) && !Array.isArray(b)) {
-    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
-    for (const k of keys) {
-      const d = firstDifference((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], at ? `${at}.${k}` : k);
-      if (d) return d;
+/** The first difference between a saved run's fingerprint and this one's, saying which is which; null when equal. */
+function savedVsNow(saved: unknown, now: unknown): string | null {
+  const d = firstDifference(saved, now);
+  return d === null ? null : `${d}, saved vs now`;
+}
+
+/**
+ * What `outDir` resumes from: its saved state when it holds this run (the same fingerprint),
+ * undefined for a new run (an absent or empty directory, or this run interrupted before its
+ * first epoch ended). Refuses another run's directory, or anything else.
+ */
+async function resumableState(outDir: string, fingerprint: Record<string, unknown>, model: RunModel): Promise<LoadedState | undefined> {
+  // Temporary copies left by a run killed mid-write (a whole state, a checkpoint, the first
+  // log) go first: their names (io/atomicWrite.ts) say they are ours and whose.
+  removeLeftoversIn(outDir);
+  const kind = await inspectRunDirectory(outDir);
+  if (kind === 'foreign') {
+    throw new UsageError(`train: --out ${outDir} exists and is not a training run directory; choose a new or empty directory`);
+  }
+  const resumed = kind === 'run' ? await loadTrainState(outDir, (dir) => model.readFlatWeights(dir)) : undefined;
+  if (kind === 'run' && !resumed) {
+    // Interrupted before its first epoch ended: the same run starts over, another is refused.
+    const previous = await readTrainLog(outDir);
+    const diff = previous ? savedVsNow(previous['fingerprint'], fingerprint) : 'no train-log.json';
+    if (diff) {
+      throw new UsageError(`train: --out ${outDir} holds another training run without a saved state (${diff}); choose another directory or remove it`);
     }
   }
-  return `${at || 'value'}: ${JSON.stringify(a) ?? 'none'} there, ${JSON.stringify(b) ?? 'none'} here`;
+  if (resumed) {
+    const diff = savedVsNow(resumed.fingerprint, fingerprint);
+    if (diff) {
+      throw new UsageError(`train: --out ${outDir} holds a run with different settings (${diff}); use the same options to resume it, or another --out`);
+    }
+  }
+  return resumed;
+}
+
+/** The saved FGE snapshots of a resumed run, in order, each added to the eval ensemble (when there is one). */
+async function savedSnapshots(outDir: string, count: number, ensemble: EnsembleScore | null): Promise<string[]> {
+  const paths: string[] = [];
+  for (let k = 1; k <= count; k++) {
+    const dir = path.join(outDir, `snapshot-${k}`);
+    paths.push(dir);
+    if (ensemble) await addCheckpoint(ensemble, dir);
+  }
+  return paths;
+}
+
+/** Adds the checkpoint in `dir` to an ensemble's scores. */
+async function addCheckpoint(ensemble: EnsembleScore, dir: string): Promise<void> {
+  const c = await loadCheckpoint(dir);
+  try {
+    await ensemble.add(c.network);
+  } finally {
+    c.dispose();
+  }
 }
 
 function interrupted(stateDir: string, epoch: number): SharpnessError {
@@ -190,29 +236,8 @@ export async function runTraining(args: RunTrainingArgs): Promise<TrainSummary> 
   const parent = args.parent ?? null;
   const createdBy = `sharpness ${VERSION}`;
 
-  // Temporary copies left by a run killed mid-write (a whole state, a checkpoint, the first
-  // log) go first: their names (io/atomicWrite.ts) say they are ours and whose.
-  removeLeftoversIn(outDir);
-  const kind = await inspectRunDirectory(outDir);
-  if (kind === 'foreign') {
-    throw new UsageError(`train: --out ${outDir} exists and is not a training run directory; choose a new or empty directory`);
-  }
-  const resumed = kind === 'run' ? await loadTrainState(outDir, (dir) => model.readFlatWeights(dir)) : undefined;
+  const resumed = await resumableState(outDir, fingerprint, model);
   let stateDir = resumed?.dir ?? path.join(outDir, STATE_DIR);
-  if (kind === 'run' && !resumed) {
-    // Interrupted before its first epoch ended: the same run starts over, another is refused.
-    const previous = await readTrainLog(outDir);
-    const diff = previous ? firstDifference(previous['fingerprint'], fingerprint) : 'no train-log.json';
-    if (diff) {
-      throw new UsageError(`train: --out ${outDir} holds another training run without a saved state (${diff}); choose another directory or remove it`);
-    }
-  }
-  if (resumed) {
-    const diff = firstDifference(resumed.fingerprint, fingerprint);
-    if (diff) {
-      throw new UsageError(`train: --out ${outDir} holds a run with different settings (${diff}); use the same options to resume it, or another --out`);
-    }
-  }
   for (const line of model.warnings()) events.onNote?.(line);
 
   const log: TrainLog = resumed
@@ -252,20 +277,8 @@ export async function runTraining(args: RunTrainingArgs): Promise<TrainSummary> 
   const saveRunCheckpoint = (name: string, sidecar: Sidecar) => model.save(path.join(outDir, name), sidecar);
 
   // FGE: the ensemble so far on the eval data (rebuilt from the saved snapshots on resume).
-  const snapshotPaths: string[] = [];
   const ensemble = config.method === Method.fge && evalData ? new EnsembleScore(evalData, loss) : null;
-  for (let k = 1; k <= trainer.snapshots; k++) {
-    const dir = path.join(outDir, `snapshot-${k}`);
-    snapshotPaths.push(dir);
-    if (ensemble) {
-      const c = await loadCheckpoint(dir);
-      try {
-        await ensemble.add(c.network);
-      } finally {
-        c.dispose();
-      }
-    }
-  }
+  const snapshotPaths = await savedSnapshots(outDir, trainer.snapshots, ensemble);
 
   events.onStart?.({ resumedFrom, epochs: config.epochs, batchesPerEpoch: nb, stateDir });
   try {
@@ -367,14 +380,7 @@ export async function runTraining(args: RunTrainingArgs): Promise<TrainSummary> 
     }
     if (config.method === Method.fge) {
       const trainEnsemble = new EnsembleScore(data, loss);
-      for (const dir of snapshotPaths) {
-        const c = await loadCheckpoint(dir);
-        try {
-          await trainEnsemble.add(c.network);
-        } finally {
-          c.dispose();
-        }
-      }
+      for (const dir of snapshotPaths) await addCheckpoint(trainEnsemble, dir);
       const ev = ensemble?.score() ?? null;
       solutions['ensemble'] = { train: trainEnsemble.score()!, eval: ev ? scores(ev) : null, members: trainEnsemble.members };
     }

@@ -35,7 +35,7 @@ export interface SamOptions {
 }
 
 /** Checks --rho and --p; returns p (Infinity for 'inf'). */
-export function validateSamOptions(o: { rho: unknown; p: unknown; eta?: unknown }, where = 'sam'): { rho: number; p: number; eta: number } {
+export function validateSamOptions(o: { rho: unknown; p: unknown; eta?: unknown }, where = 'train'): { rho: number; p: number; eta: number } {
   const rho = o.rho;
   if (typeof rho !== 'number' || !Number.isFinite(rho) || rho < 0) {
     throw new UsageError(`${where}: --rho must be a finite number >= 0, got ${String(rho)}`);
@@ -49,7 +49,7 @@ export function validateSamOptions(o: { rho: unknown; p: unknown; eta?: unknown 
 }
 
 /** Parses --p: a number > 1, or 'inf' / 'infinity' / Infinity. */
-export function parseP(p: unknown, where = 'sam'): number {
+export function parseP(p: unknown, where = 'train'): number {
   let v: number;
   if (typeof p === 'number') v = p;
   else if (typeof p === 'string' && /^(inf|infinity)$/i.test(p.trim())) v = Infinity;
@@ -103,7 +103,7 @@ export function samPerturbation(g: ArrayLike<number>, opts: SamOptions, w?: Arra
   const { rho, p, eta } = validateSamOptions({ rho: opts.rho, p: opts.p, eta: opts.eta ?? 0 });
   if (!opts.adaptive) return perturbationOf(g, rho, p);
   if (!w || w.length !== g.length) {
-    throw new UsageError(`sam: adaptive SAM needs the weights (${g.length} values), got ${w ? w.length : 'none'}`);
+    throw new UsageError(`train: adaptive SAM needs the weights (${g.length} values), got ${w ? w.length : 'none'}`);
   }
   const n = g.length;
   const tg = new Float64Array(n);

@@ -63,7 +63,7 @@ function checkIteration(where: string, i: number, total?: number): void {
 
 /** The base schedule's learning rate at iteration i (1 <= i <= total). */
 export function baseLr(spec: BaseScheduleSpec, i: number): number {
-  checkIteration('baseLr', i, spec.total);
+  checkIteration('train', i, spec.total);
   const { lr, final, total } = spec;
   switch (spec.schedule) {
     case Schedule.constant:
@@ -78,7 +78,7 @@ export function baseLr(spec: BaseScheduleSpec, i: number): number {
     case Schedule.linear:
       return total === 1 ? lr : lr + ((final - lr) * (i - 1)) / (total - 1);
     case FORMULA: {
-      if (!spec.formula) throw new UsageError("baseLr: schedule 'formula' needs the compiled formula");
+      if (!spec.formula) throw new UsageError("train: schedule 'formula' needs the compiled formula");
       const iters = spec.perEpoch ?? 1;
       return spec.formula.at({ i, epoch: Math.ceil(i / iters), frac: (i - 1) / total, total, iters, lr });
     }
@@ -87,8 +87,8 @@ export function baseLr(spec: BaseScheduleSpec, i: number): number {
 
 /** t(j) = (mod(j - 1, c) + 1) / c: the position within the cycle, in (0, 1]; 1 at the LR minimum. */
 export function cyclePosition(j: number, cycle: number): number {
-  checkIteration('cyclicLr', j);
-  if (!Number.isInteger(cycle) || cycle < 1) throw new UsageError(`cyclicLr: --cycle must be an integer >= 1, got ${cycle}`);
+  checkIteration('train', j);
+  if (!Number.isInteger(cycle) || cycle < 1) throw new UsageError(`train: --cycle must be an integer >= 1, got ${cycle}`);
   return (((j - 1) % cycle) + 1) / cycle;
 }
 
@@ -117,7 +117,7 @@ export interface LrPlan {
  * cyclic phase's start, then a(j) with j = i - start.
  */
 export function lrAt(plan: LrPlan, i: number): number {
-  checkIteration('lrAt', i, plan.total);
+  checkIteration('train', i, plan.total);
   const c = plan.cyclic;
   if (c && i > c.start) return cyclicLr(i - c.start, c.a1, c.a2, c.cycle);
   return baseLr(plan.base, i);

@@ -27,7 +27,7 @@ export function heavyBallStep(
   momentum: number,
 ): { w: Tensor[]; m: Tensor[] } {
   if (w.length !== m.length || w.length !== g.length) {
-    throw new UsageError(`heavyBallStep: w, m and g must have as many blocks, got ${w.length}, ${m.length}, ${g.length}`);
+    throw new UsageError(`train: w, m and g must have as many blocks, got ${w.length}, ${m.length}, ${g.length}`);
   }
   return tf.tidy(() => {
     const m2 = m.map((mi, i) => tf.add(tf.mul(mi, momentum), g[i]!));
@@ -50,7 +50,7 @@ export class HeavyBall {
     this.vars = vars;
     if (buffers) {
       if (buffers.length !== vars.length || buffers.some((b, i) => b.length !== vars[i]!.size)) {
-        throw new UsageError(`HeavyBall: the saved momentum buffers do not match the model's ${vars.length} trainable weights`);
+        throw new UsageError(`train: the saved momentum buffers do not match the model's ${vars.length} trainable weights`);
       }
       this.buffers = buffers.map((b, i) => tf.tensor(b, vars[i]!.shape, 'float32'));
     } else {

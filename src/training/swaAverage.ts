@@ -14,10 +14,10 @@ export class RunningAverage {
   private n: number;
 
   constructor(size: number, saved?: { values: Float64Array; count: number }) {
-    if (!Number.isInteger(size) || size < 0) throw new UsageError(`RunningAverage: size must be an integer >= 0, got ${size}`);
+    if (!Number.isInteger(size) || size < 0) throw new UsageError(`train: the running average: size must be an integer >= 0, got ${size}`);
     if (saved) {
       if (saved.values.length !== size || !Number.isInteger(saved.count) || saved.count < 0) {
-        throw new UsageError(`RunningAverage: saved average has ${saved.values.length} values and count ${saved.count}, expected ${size} values`);
+        throw new UsageError(`train: the running average: saved average has ${saved.values.length} values and count ${saved.count}, expected ${size} values`);
       }
       this.values = Float64Array.from(saved.values);
       this.n = saved.count;
@@ -39,7 +39,7 @@ export class RunningAverage {
   /** Adds one iterate (flattened, in the same order every time). */
   update(w: ArrayLike<number>): void {
     if (w.length !== this.values.length) {
-      throw new UsageError(`RunningAverage: an iterate has ${w.length} values, expected ${this.values.length}`);
+      throw new UsageError(`train: the running average: an iterate has ${w.length} values, expected ${this.values.length}`);
     }
     const n = this.n;
     const v = this.values;

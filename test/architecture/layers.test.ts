@@ -74,9 +74,6 @@ const EDGE_FILES = new Set([
   'engine/wasmThreads.ts',
   // finding a GPU device node and Vulkan driver before Dawn starts (docs/engine-webgpu.md)
   'engine/webgpu.ts',
-  // Known debt, named so that nothing joins it: a training run directory's state files are
-  // still handled in training/ (to move behind io/ together with the TrainerState format).
-  'training/runDirectory.ts',
 ]);
 const TOUCHES = [
   { what: 'imports node:fs', re: /(?:from|import\()\s*['"](?:node:)?fs(?:\/promises)?['"]/ },

@@ -27,6 +27,14 @@ export const RECORDED_LINES: readonly (readonly string[])[] = [
   ['train', '--model', 'mlp', '--data', 'mnist:train:100', '--out', 'runs/x'],
   ['train', '--model', 'mlp', '--data', 'mnist:train:100', '--method', 'sam', '--rho', '0.1', '--epochs', '3', '--lr', '0.01', '--schedule', 'cosine', '--out', 'runs/x'],
   ['swa', 'ck', 'ck2', '--data', 'mnist:train:100', '--out', 'runs/s'],
+  // Added with the tables of train, swa, info and selftest (captured from the code before them).
+  ['train', '--init', 'ck', '--data', 'npy:x.npy,y.npy', '--eval-data', 'mnist:test:50', '--loss', 'mse', '--epochs', '4', '--batch-size', '32', '--momentum', '0.5', '--l2', '0.001', '--lr-schedule', 'step', '--lr-milestones', '2,3', '--lr-gamma', '0.5', '--save-every', '2', '--seed', '7', '--threads', '1', '--quiet', '--out', 'runs/y'],
+  ['train', '--model', 'cnn', '--data', 'mnist:train:100', '--method', 'sam', '--p', 'inf', '--adaptive', '--asam-eta', '0.01', '--schedule', 'linear', '--lr-final', '0.001', '--backend', 'cpu', '--out', 'runs/z'],
+  ['train', '--model', 'mlp', '--data', 'mnist:train:100', '--method', 'fge', '--swa-start', '2', '--swa-lr', '0.001', '--cycle', '4', '--json', '--out', 'runs/f'],
+  ['swa', 'a', 'b', 'c', '--data', 'mnist:train:100', '--eval-data', 'mnist:test:100', '--loss', 'ce', '--batch-size', '16', '--seed', '2', '--out', 'runs/s'],
+  ['info', 'ck', '--out', 'info.json', '--backend', 'wasm', '--seed', '3'],
+  ['selftest', 'ck', '--data', 'mnist:test:100', '--directions', '2'],
+  ['selftest', 'ck', '--data', 'mnist:test:100', '--step', '0.01', '--l2', '0.5', '--params', 'dense*'],
 ];
 
 /** The recorded options of `args` under the checkout `root`. */

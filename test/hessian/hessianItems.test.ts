@@ -111,27 +111,27 @@ test('layerResult computes perLayer layer j alone, in any order', (t) => {
   const all = perLayer(op, opts);
   const alone = [2, 0, 1].map((j) => [j, layerResult(op, opts, j)] as const);
   for (const [j, l] of alone) t.deepEqual(l, all.layers[j]);
-  t.throws(() => layerResult(op, opts, 3), { instanceOf: UsageError, message: 'perLayer: layer index must be below the number of layers (3), got 3' });
+  t.throws(() => layerResult(op, opts, 3), { instanceOf: UsageError, message: 'hessian: layer index must be below the number of layers (3), got 3' });
 });
 
 test('hessianItem refuses an index outside the plan; assembleHessianReport refuses records that do not fit the options', (t) => {
   const op = quadraticOp(3);
   const opts = { trace: true, probes: 2, density: true, runs: 1, steps: 4, gridPoints: 10, seed: 1 };
-  t.throws(() => hessianItem(op, opts, 4), { instanceOf: UsageError, message: 'hessianItem: the item index must be an integer in [0, 3], got 4' });
+  t.throws(() => hessianItem(op, opts, 4), { instanceOf: UsageError, message: 'hessian: the item index must be an integer in [0, 3], got 4' });
   t.throws(() => hessianItem(op, opts, 1.5), { instanceOf: UsageError });
   const records = hessianItemPlan(opts, op.names).map((_, i) => hessianItem(op, opts, i));
   t.notThrows(() => assembleHessianReport(opts, records));
-  t.throws(() => assembleHessianReport(opts, records.slice(0, 3)), { instanceOf: InputError, message: 'assembleHessianReport: the options ask for 4 items, got 3 records' });
+  t.throws(() => assembleHessianReport(opts, records.slice(0, 3)), { instanceOf: InputError, message: 'hessian: the options ask for 4 items, got 3 records' });
   t.throws(() => assembleHessianReport(opts, [records[0]!, records[2]!, records[1]!, records[3]!]), {
     instanceOf: InputError,
-    message: 'assembleHessianReport: record 1 is probe 1, expected probe 0',
+    message: 'hessian: record 1 is probe 1, expected probe 0',
   });
   t.throws(() => assembleHessianReport({ ...opts, runs: 2 }, records), { instanceOf: InputError });
   t.throws(() => assembleHessianReport({ ...opts, perLayer: true }, records), {
     instanceOf: InputError,
-    message: 'assembleHessianReport: the options ask for 4 items and one per layer (at least one), got 4 records',
+    message: 'hessian: the options ask for 4 items and one per layer (at least one), got 4 records',
   });
-  t.throws(() => assembleHessianReport({ ...opts, density: false, perLayer: true }, records), { instanceOf: InputError, message: 'assembleHessianReport: record 3 is slqRun 0, expected layer 0' });
+  t.throws(() => assembleHessianReport({ ...opts, density: false, perLayer: true }, records), { instanceOf: InputError, message: 'hessian: record 3 is slqRun 0, expected layer 0' });
 });
 
 test('checkHessianRecord accepts what hessianItem makes and names the file, the item and the problem otherwise', (t) => {

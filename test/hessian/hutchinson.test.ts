@@ -69,7 +69,7 @@ test('probes depend only on (seed, index): any sharding merges to the same estim
   t.is(merged.estimate, whole.estimate);
   t.is(merged.stderr, whole.stderr);
   t.is(merged.samples, 10);
-  t.throws(() => summariseTrace([...a, a[0]!]), { instanceOf: UsageError, message: 'summariseTrace: probe 7 appears twice' });
+  t.throws(() => summariseTrace([...a, a[0]!]), { instanceOf: UsageError, message: 'hessian: probe 7 appears twice' });
   t.is(summariseTrace(a.slice(0, 1)).stderr, null, 'one sample has no standard error');
 });
 
@@ -107,9 +107,9 @@ test('Hutch++ beats Hutchinson at the same HVP budget on a decaying spectrum (RM
 
 test('rejects bad options naming the option and value', (t) => {
   const op = hvpOperator(createQuadraticObjective({ eigenvalues: [1, 2, 3] }));
-  t.throws(() => hutchinson(op, { probes: 0 }), { instanceOf: UsageError, message: 'hutchinson: --probes must be an integer >= 1, got 0' });
-  t.throws(() => hutchPlusPlus(op, { probes: 2 }), { instanceOf: UsageError, message: 'hutchPlusPlus: --probes must be an integer >= 3, got 2' });
-  t.throws(() => hutchinsonProbes(op, 0, [-1]), { instanceOf: UsageError, message: 'hutchinsonProbes: probe index must be an integer >= 0, got -1' });
+  t.throws(() => hutchinson(op, { probes: 0 }), { instanceOf: UsageError, message: 'hessian: --probes must be an integer >= 1, got 0' });
+  t.throws(() => hutchPlusPlus(op, { probes: 2 }), { instanceOf: UsageError, message: 'hessian: --probes must be an integer >= 3, got 2' });
+  t.throws(() => hutchinsonProbes(op, 0, [-1]), { instanceOf: UsageError, message: 'hessian: probe index must be an integer >= 0, got -1' });
   t.throws(() => traceEstimate(op, 'exact' as never), { instanceOf: UsageError, message: /--trace-method must be one of hutchinson, hutch\+\+, got exact/ });
   t.throws(() => summariseTrace([]), { instanceOf: UsageError });
 });

@@ -112,8 +112,8 @@ test('lanczos: the start vector is used as given (not modified) and steps are ca
 test('lanczos: rejects bad arguments with messages that name the option and value', (t) => {
   const q = createQuadraticObjective({ eigenvalues: [1, 2] });
   const op = hvpOperator(q);
-  t.throws(() => lanczos(op, { steps: 0 }), { instanceOf: UsageError, message: 'lanczos: --steps must be an integer >= 1, got 0' });
-  t.throws(() => lanczos(op, { steps: 3, seed: -1 }), { instanceOf: UsageError, message: /lanczos: --seed must be an integer/ });
+  t.throws(() => lanczos(op, { steps: 0 }), { instanceOf: UsageError, message: 'hessian: --steps must be an integer >= 1, got 0' });
+  t.throws(() => lanczos(op, { steps: 3, seed: -1 }), { instanceOf: UsageError, message: /hessian: --seed must be an integer/ });
   const wrong = [tf.zeros([3])];
   t.throws(() => lanczos(op, { steps: 3, start: wrong }), { instanceOf: UsageError, message: /start vector has 3 values, the operator 2/ });
   pv.dispose(wrong);

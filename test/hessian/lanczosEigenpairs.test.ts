@@ -139,15 +139,15 @@ test('rejects bad options with messages naming the function, option and value', 
   const q = createQuadraticObjective({ eigenvalues: [3, 2, 1] });
   const op = hvpOperator(q);
   const bad: [object, string | RegExp][] = [
-    [{ topK: 0 }, 'lanczosEigenpairs: --top-k must be an integer >= 1, got 0'],
-    [{ topK: 1.5 }, 'lanczosEigenpairs: --top-k must be an integer >= 1, got 1.5'],
-    [{ topK: 4 }, 'lanczosEigenpairs: --top-k must be at most the number of parameters (3), got 4'],
-    [{ tol: 0 }, 'lanczosEigenpairs: --tol must be a finite number > 0, got 0'],
-    [{ tol: -1 }, 'lanczosEigenpairs: --tol must be a finite number > 0, got -1'],
-    [{ maxIter: 0 }, 'lanczosEigenpairs: --max-iter must be an integer >= 1, got 0'],
-    [{ topK: 3, maxIter: 2 }, 'lanczosEigenpairs: --max-iter must be at least --top-k (3) for the lanczos solver, got 2'],
+    [{ topK: 0 }, 'hessian: --top-k must be an integer >= 1, got 0'],
+    [{ topK: 1.5 }, 'hessian: --top-k must be an integer >= 1, got 1.5'],
+    [{ topK: 4 }, 'hessian: --top-k must be at most the number of parameters (3), got 4'],
+    [{ tol: 0 }, 'hessian: --tol must be a finite number > 0, got 0'],
+    [{ tol: -1 }, 'hessian: --tol must be a finite number > 0, got -1'],
+    [{ maxIter: 0 }, 'hessian: --max-iter must be an integer >= 1, got 0'],
+    [{ topK: 3, maxIter: 2 }, 'hessian: --max-iter must be at least --top-k (3) for the lanczos solver, got 2'],
     [{ which: 'middle' }, /which must be 'largest' or 'smallest', got middle/],
-    [{ seed: 1.5 }, /lanczosEigenpairs: --seed must be an integer/],
+    [{ seed: 1.5 }, /hessian: --seed must be an integer/],
   ];
   for (const [opts, message] of bad) t.throws(() => lanczosEigenpairs(op, opts as never), { instanceOf: UsageError, message });
   t.is(op.hvps, 0, 'no HVP before the options are checked');

@@ -95,11 +95,11 @@ test('same seed, same numbers', (t) => {
 test('rejects bad options (and --smallest) naming the option and value', (t) => {
   const op = hvpOperator(createQuadraticObjective({ eigenvalues: [3, 2, 1] }));
   const bad: [object, string | RegExp][] = [
-    [{ topK: 0 }, 'powerIteration: --top-k must be an integer >= 1, got 0'],
-    [{ topK: 4 }, 'powerIteration: --top-k must be at most the number of parameters (3), got 4'],
-    [{ tol: 0 }, 'powerIteration: --tol must be a finite number > 0, got 0'],
-    [{ maxIter: 0 }, 'powerIteration: --max-iter must be an integer >= 1, got 0'],
-    [{ which: Which.smallest }, /powerIteration: --smallest needs --solver lanczos/],
+    [{ topK: 0 }, 'hessian: --top-k must be an integer >= 1, got 0'],
+    [{ topK: 4 }, 'hessian: --top-k must be at most the number of parameters (3), got 4'],
+    [{ tol: 0 }, 'hessian: --tol must be a finite number > 0, got 0'],
+    [{ maxIter: 0 }, 'hessian: --max-iter must be an integer >= 1, got 0'],
+    [{ which: Which.smallest }, /hessian: --smallest needs --solver lanczos/],
   ];
   for (const [opts, message] of bad) t.throws(() => powerIteration(op, opts as never), { instanceOf: UsageError, message });
 });

@@ -86,7 +86,7 @@ test('runs depend only on (seed, index): sharded runs merge to the same density'
   const merged = densityFromRuns(shards, { gridPoints: 500 });
   t.deepEqual(merged.values, whole.values);
   t.deepEqual(merged.grid, whole.grid);
-  t.throws(() => densityFromRuns([...shards, shards[0]!]), { instanceOf: UsageError, message: 'slq: run 3 appears twice' });
+  t.throws(() => densityFromRuns([...shards, shards[0]!]), { instanceOf: UsageError, message: 'hessian: run 3 appears twice' });
 });
 
 test('the kernel width: PyHessian\'s sqrt(1e-5 max(1, range)) by default, or as given', (t) => {
@@ -102,10 +102,10 @@ test('the kernel width: PyHessian\'s sqrt(1e-5 max(1, range)) by default, or as 
 
 test('rejects bad options naming the option and value', (t) => {
   const op = hvpOperator(createQuadraticObjective({ eigenvalues: [1, 2, 3] }));
-  t.throws(() => slq(op, { steps: 1 }), { instanceOf: UsageError, message: 'slq: --steps must be an integer >= 2, got 1' });
-  t.throws(() => slq(op, { runs: 0 }), { instanceOf: UsageError, message: 'slq: --runs must be an integer >= 1, got 0' });
-  t.throws(() => slq(op, { sigma: 0 }), { instanceOf: UsageError, message: 'slq: --sigma must be a finite number > 0, got 0' });
-  t.throws(() => slq(op, { gridPoints: 1 }), { instanceOf: UsageError, message: 'slq: --grid-points must be an integer >= 2, got 1' });
+  t.throws(() => slq(op, { steps: 1 }), { instanceOf: UsageError, message: 'hessian: --steps must be an integer >= 2, got 1' });
+  t.throws(() => slq(op, { runs: 0 }), { instanceOf: UsageError, message: 'hessian: --runs must be an integer >= 1, got 0' });
+  t.throws(() => slq(op, { sigma: 0 }), { instanceOf: UsageError, message: 'hessian: --sigma must be a finite number > 0, got 0' });
+  t.throws(() => slq(op, { gridPoints: 1 }), { instanceOf: UsageError, message: 'hessian: --grid-points must be an integer >= 2, got 1' });
   t.throws(() => densityFromRuns([]), { instanceOf: UsageError });
 });
 

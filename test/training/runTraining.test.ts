@@ -93,7 +93,7 @@ for (const [name, options] of methods) {
 test.serial('a run directory with other options, or one that is not a run, is refused with the difference named', async (t) => {
   await train('sgd-a', { method: 'sgd', epochs: 1 }, { model: 'mlp' });
   const e = await t.throwsAsync(train('sgd-a', { method: 'sgd', epochs: 1, lr: 0.1 }, { model: 'mlp' }));
-  t.regex(e!.message, /holds a run with different settings \(hyperparameters\.lr: 0\.05 there, 0\.1 here\)/);
+  t.regex(e!.message, /holds a run with different settings \(hyperparameters\.lr: 0\.05 vs 0\.1, saved vs now\)/);
   const e2 = await t.throwsAsync(train('sgd-a/final', { method: 'sgd', epochs: 1 }, { model: 'mlp' }));
   t.regex(e2!.message, /is not a training run directory/);
 });
@@ -111,7 +111,7 @@ test.serial('fge interrupted inside its first epoch (a snapshot written, no stat
   t.deepEqual(await weightsOf(again.solutions['final']!.path!), await weightsOf(full.solutions['final']!.path!));
   const other = await t.throwsAsync(train('fge-first-x', options, { model: 'mlp', signal: AbortSignal.abort() }));
   t.truthy(other);
-  await t.throwsAsync(train('fge-first-x', { ...options, lr: 0.1 }, { model: 'mlp' }), { message: /holds another training run without a saved state \(hyperparameters\.lr: 0\.05 there, 0\.1 here\)/ });
+  await t.throwsAsync(train('fge-first-x', { ...options, lr: 0.1 }, { model: 'mlp' }), { message: /holds another training run without a saved state \(hyperparameters\.lr: 0\.05 vs 0\.1, saved vs now\)/ });
 });
 
 test.serial('fge: the ensemble\'s eval scores equal the mean of the snapshots\' softmax outputs, scored by hand; sidecars record the run', async (t) => {

@@ -7,6 +7,8 @@ import { NATIVE_BACKEND_PACKAGE, webgpuInstallCommand } from '../../engine/backe
 import { adapterLabel } from '../../engine/webgpu.ts';
 import type { GlobalOptions } from '../globalOptions.ts';
 import { printResult, startEngine } from '../output.ts';
+import { applyOptions } from '../options/OptionTable.ts';
+import { BACKENDS_OPTIONS } from '../options/backendsOptions.ts';
 
 export const BACKENDS_SCHEMA = 'sharpness/backends@1';
 
@@ -21,7 +23,7 @@ export const command = 'backends';
 export const describe = 'list the engines installed here and initialise the one --backend picks';
 
 export function builder(y: Argv<GlobalOptions>): Argv<GlobalOptions> {
-  return y.example('$0 backends --backend wasm --json', 'check that the wasm engine starts; print JSON');
+  return applyOptions(y, BACKENDS_OPTIONS).example('$0 backends --backend wasm --json', 'check that the wasm engine starts; print JSON');
 }
 
 export async function handler(argv: CommandArgs): Promise<void> {

@@ -4,22 +4,16 @@ import { fileURLToPath } from 'node:url';
 import type { Argv } from 'yargs';
 import type { CommandArgs } from '../command.ts';
 import type { GlobalOptions } from '../globalOptions.ts';
+import { applyOptions, type ArgsOf } from '../options/OptionTable.ts';
+import { BENCH_OPTIONS } from '../options/benchOptions.ts';
 
 export const command = 'bench';
 export const describe = 'engine benchmark: forward, gradient, HVP, hessian and landscape throughput per backend (and vs PyTorch if installed)';
 
-interface BenchOptions {
-  quick: boolean;
-  backends: string | undefined;
-  models: string | undefined;
-}
+type BenchOptions = ArgsOf<typeof BENCH_OPTIONS>;
 
 export function builder(y: Argv<GlobalOptions>): Argv<GlobalOptions & BenchOptions> {
-  return y
-    .option('quick', { describe: 'MLP and CNN, 3 repetitions, 2,000 samples end to end', type: 'boolean', default: false })
-    .option('backends', { describe: 'comma-separated: cpu,wasm,wasm-threads', type: 'string', requiresArg: true })
-    .option('models', { describe: 'comma-separated: mlp,cnn,resnet', type: 'string', requiresArg: true })
-    .example('$0 bench --quick --backends wasm', 'a quick wasm benchmark') as unknown as Argv<GlobalOptions & BenchOptions>;
+  return applyOptions(y, BENCH_OPTIONS).example('$0 bench --quick --backends wasm', 'a quick wasm benchmark');
 }
 
 export async function handler(argv: CommandArgs<BenchOptions>): Promise<void> {

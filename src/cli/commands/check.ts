@@ -2,35 +2,19 @@
 import type { Argv } from 'yargs';
 import type { CommandArgs } from '../command.ts';
 import type { GlobalOptions } from '../globalOptions.ts';
-import { CHECK_DEFAULTS } from '../../check/compareResults.ts';
+import { applyOptions, type ArgsOf } from '../options/OptionTable.ts';
+import { CHECK_OPTIONS } from '../options/checkCommandOptions.ts';
 
 export const command = 'check <result>';
 export const describe = 'compare a result file with a baseline or golden: a table of every measure, exit 1 on drift';
 
-interface CheckCliOptions {
-  result: string;
-  baseline: string;
-  rtol: number;
-  atol: number;
-  sigma: number;
-  update: boolean;
-  allowDifferentCheckpoint: boolean;
-  allowMissing: boolean;
-}
+type CheckCliOptions = ArgsOf<typeof CHECK_OPTIONS>;
 
 export function builder(y: Argv<GlobalOptions>): Argv<GlobalOptions & CheckCliOptions> {
-  return y
-    .positional('result', { describe: 'result file (a command\'s --out or --json output)', type: 'string', demandOption: true })
-    .option('baseline', { describe: 'the baseline or golden result file to compare with', type: 'string', demandOption: true, requiresArg: true })
-    .option('rtol', { describe: 'relative tolerance of deterministic measures', type: 'number', default: CHECK_DEFAULTS.rtol, requiresArg: true })
-    .option('atol', { describe: 'absolute tolerance of deterministic measures', type: 'number', default: CHECK_DEFAULTS.atol, requiresArg: true })
-    .option('sigma', { describe: 'standard errors allowed for stochastic measures (trace, averages, log-volume)', type: 'number', default: CHECK_DEFAULTS.sigma, requiresArg: true })
-    .option('update', { describe: 'write the result into the baseline file (deliberately accepting the new values)', type: 'boolean', default: false })
-    .option('allow-different-checkpoint', { describe: 'compare results of different checkpoints (e.g. a retrained model)', type: 'boolean', default: false })
-    .option('allow-missing', { describe: 'baseline measures missing from the result do not fail the check', type: 'boolean', default: false })
+  return applyOptions(y, CHECK_OPTIONS)
     .example('$0 check hessian.json --baseline baselines/hessian.json', 'exit 1 if an eigenvalue or the trace drifted')
     .example('$0 check ball.json --baseline baselines/ball.json --rtol 1e-3 --json', 'the comparison as JSON')
-    .example('$0 check hessian.json --baseline baselines/hessian.json --update', 'accept the new values') as unknown as Argv<GlobalOptions & CheckCliOptions>;
+    .example('$0 check hessian.json --baseline baselines/hessian.json --update', 'accept the new values');
 }
 
 export async function handler(argv: CommandArgs<CheckCliOptions>): Promise<void> {

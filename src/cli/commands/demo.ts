@@ -18,6 +18,8 @@ import { applyOptions, checkOptions, defaultsOf, type ArgsOf } from '../options/
 import { COMPARE_OPTIONS } from '../options/compareOptions.ts';
 import { ANALYSIS_OPTIONS } from '../analysisOptions.ts';
 import { DEMO_OPTIONS } from '../options/demoOptions.ts';
+import { TRAIN_OPTIONS } from '../options/trainOptions.ts';
+import type { TrainRun } from '../../training/runTrain.ts';
 
 export const command = 'demo';
 export const describe = 'train SGD, SAM, SWA and FGE on MNIST with the papers\' protocols and draw their figures: writes reports/demo/index.html';
@@ -56,7 +58,9 @@ export interface DemoPlan {
   /** FGE's cycle in iterations: half an epoch. */
   cycle: number;
   lr: number;
+  momentum: number;
   l2: number;
+  batchSize: number;
 }
 
 /**
@@ -79,12 +83,15 @@ export function demoPlan(epochs: number, samples: number, batchSize = 64): DemoP
   const swaStart = Math.max(1, Math.round((3 * epochs) / 4));
   const iters = Math.ceil(samples / batchSize);
   const cycle = Math.max(2, Math.round(iters / 2));
-  const common = { model: 'cnn', batchSize, lr, momentum: 0.9, l2, epochs };
+  const momentum = 0.9;
+  const common = { model: 'cnn', batchSize, lr, momentum, l2, epochs };
   return {
     swaStart,
     cycle,
     lr,
+    momentum,
     l2,
+    batchSize,
     runs: [
       { name: 'sgd', label: 'SGD', args: { ...common, method: 'sgd', schedule: swaPaperSchedule(0.01) } },
       { name: 'sam', label: 'SAM', args: { ...common, method: 'sam', schedule: swaPaperSchedule(0.01), rho: 0.05, p: 2 } },
@@ -100,29 +107,47 @@ export function spanningSnapshots(count: number): number[] {
   return [1, Math.ceil((count + 1) / 2), count];
 }
 
+/**
+ * One of demo's training runs as `sharpness train` would make it from the same options: the
+ * run's protocol (`args`: model or init and the training options), the data, and the global
+ * options; it records what train records for that command line (test/cli/recordedOptions).
+ */
+export function demoTrainRun(
+  global: Pick<GlobalOptions, 'backend' | 'threads' | 'seed'>,
+  run: { data: string; evalData: string; args: Record<string, unknown>; outDir: string },
+  recordedOptions: (argv: Record<string, unknown>) => Record<string, unknown>,
+): TrainRun {
+  const { loss } = defaultsOf(TRAIN_OPTIONS);
+  const given = { backend: global.backend, threads: global.threads, seed: global.seed, data: run.data, evalData: run.evalData, loss, ...run.args };
+  const { model, init } = run.args as { model?: string; init?: string };
+  return { model, init, data: run.data, evalData: run.evalData, loss, options: run.args, seed: global.seed, outDir: run.outDir, recorded: recordedOptions(given) };
+}
+
 export async function handler(argv: CommandArgs<DemoOptions>): Promise<void> {
   const started = performance.now();
   checkOptions('demo', DEMO_OPTIONS, argv);
   const outDir = argv.out ?? path.join('reports', 'demo');
   const { startEngine } = await import('../output.ts');
   await startEngine(argv);
-  const train = await import('./train.ts');
-  const swa = await import('./swa.ts');
+  const { runTrain } = await import('../../training/runTrain.ts');
+  const { runSwa } = await import('../../training/runSwa.ts');
+  const { onInterrupt } = await import('../interrupt.ts');
+  const { recordedOptions } = await import('../../analysis/openAnalysis.ts');
   const { runCompare } = await import('./compare.ts');
   const data = `mnist:train:${argv.samples}`;
   const evalData = 'mnist:test:2000';
   const plan = demoPlan(argv.epochs, argv.samples);
   const runDir = (name: string) => path.join(outDir, 'runs', name);
-  const base = { _: [], $0: 'sharpness', backend: argv.backend, threads: argv.threads, seed: argv.seed, json: false, quiet: argv.quiet, debug: argv.debug, silent: true };
+  const hooks = { startEngine: () => startEngine(argv), note: (line: string) => note(argv, line), onInterrupt };
   const total = plan.runs.length + 3;
-  const runTrain = async (k: number, label: string, args: Record<string, unknown>, out: string) => {
+  const train = async (k: number, label: string, args: Record<string, unknown>, out: string) => {
     note(argv, `demo: [${k}/${total}] training ${label} (${String(args.epochs)} epochs on ${data})`);
-    await train.handler({ ...base, data, evalData, loss: 'auto', ...args, out } as unknown as Parameters<typeof train.handler>[0]);
+    await runTrain(demoTrainRun(argv, { data, evalData, args, outDir: out }, recordedOptions), hooks);
   };
-  for (const [k, run] of plan.runs.entries()) await runTrain(k + 1, run.label, run.args, runDir(run.name));
+  for (const [k, run] of plan.runs.entries()) await train(k + 1, run.label, run.args, runDir(run.name));
   const startCkpt = path.join(runDir('swa'), `epoch-${plan.swaStart}`);
-  const branch = { model: 'cnn', batchSize: 64, lr: plan.lr, momentum: 0.9, l2: plan.l2, epochs: argv.epochs - plan.swaStart, method: 'sgd', schedule: 'linear', lrFinal: 0.0005 };
-  await runTrain(plan.runs.length + 1, `SGD from epoch ${plan.swaStart} of the SWA run`, { ...branch, init: startCkpt }, runDir('sgd-branch'));
+  const branch = { model: 'cnn', batchSize: plan.batchSize, lr: plan.lr, momentum: plan.momentum, l2: plan.l2, epochs: argv.epochs - plan.swaStart, method: 'sgd', schedule: 'linear', lrFinal: 0.0005 };
+  await train(plan.runs.length + 1, `SGD from epoch ${plan.swaStart} of the SWA run`, { ...branch, init: startCkpt }, runDir('sgd-branch'));
 
   const snapshots = fs
     .readdirSync(runDir('fge'))
@@ -133,7 +158,7 @@ export async function handler(argv: CommandArgs<DemoOptions>): Promise<void> {
   const fgeAverage = runDir('fge-swa');
   if (snapshots.length >= 2 && !fs.existsSync(path.join(fgeAverage, 'sharpness.json'))) {
     note(argv, `demo: [${plan.runs.length + 2}/${total}] averaging the ${snapshots.length} FGE snapshots (BatchNorm recomputed)`);
-    await swa.handler({ ...base, checkpoints: snapshots, data, evalData, loss: 'auto', batchSize: 64, out: fgeAverage } as unknown as Parameters<typeof swa.handler>[0]);
+    await runSwa({ checkpoints: snapshots, data, evalData, loss: defaultsOf(TRAIN_OPTIONS).loss, batchSize: plan.batchSize, seed: argv.seed, outDir: fgeAverage, recorded: {} }, hooks);
   }
 
   note(argv, `demo: [${total}/${total}] measuring and drawing`);

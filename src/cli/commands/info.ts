@@ -2,6 +2,8 @@
 import type { Argv } from 'yargs';
 import type { CommandArgs } from '../command.ts';
 import type { GlobalOptions } from '../globalOptions.ts';
+import { applyOptions, type ArgsOf } from '../options/OptionTable.ts';
+import { INFO_OPTIONS } from '../options/infoOptions.ts';
 import { printResult, startEngine } from '../output.ts';
 import type { OnnxCheckpoint } from '../../formats/Checkpoint.ts';
 import type { OnnxModel } from '../../formats/onnx/OnnxModel.ts';
@@ -9,14 +11,10 @@ import type { OnnxModel } from '../../formats/onnx/OnnxModel.ts';
 export const command = 'info <checkpoint>';
 export const describe = 'layers (or ONNX parameters, state, constants and ops), parameter counts, dtypes, hash and sidecar of a checkpoint';
 
-interface InfoOptions {
-  checkpoint: string;
-}
+type InfoOptions = ArgsOf<typeof INFO_OPTIONS>;
 
 export function builder(y: Argv<GlobalOptions>): Argv<GlobalOptions & InfoOptions> {
-  return y
-    .positional('checkpoint', { describe: 'checkpoint: a layers-model directory (or its model.json), or an .onnx file', type: 'string', demandOption: true })
-    .example('$0 info runs/sgd/epoch-10', 'describe a checkpoint') as Argv<GlobalOptions & InfoOptions>;
+  return applyOptions(y, INFO_OPTIONS).example('$0 info runs/sgd/epoch-10', 'describe a checkpoint');
 }
 
 export interface LayerInfo {

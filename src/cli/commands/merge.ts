@@ -7,22 +7,18 @@
 import type { Argv } from 'yargs';
 import type { CommandArgs } from '../command.ts';
 import type { GlobalOptions } from '../globalOptions.ts';
+import { applyOptions, type ArgsOf } from '../options/OptionTable.ts';
+import { MERGE_OPTIONS } from '../options/mergeOptions.ts';
 import { note, printResult } from '../output.ts';
 import { InputError, UsageError } from '../../errors.ts';
 
 export const command = 'merge <shards..>';
 export const describe = 'combine the shards of a computation run with --shard k/n into its result';
 
-interface MergeCliOptions {
-  shards: string[];
-}
+type MergeCliOptions = ArgsOf<typeof MERGE_OPTIONS>;
 
 export function builder(y: Argv<GlobalOptions>): Argv<GlobalOptions & MergeCliOptions> {
-  return y
-    .positional('shards', { describe: 'shard documents (JSON)', type: 'string', array: true, demandOption: true })
-    .example('$0 merge part1.json part2.json part3.json --out plane.json', 'the plane computed in three shards') as unknown as Argv<
-    GlobalOptions & MergeCliOptions
-  >;
+  return applyOptions(y, MERGE_OPTIONS).example('$0 merge part1.json part2.json part3.json --out plane.json', 'the plane computed in three shards');
 }
 
 /** A shard named on the command line, read like every input (io/safeRead.ts): a FIFO cannot hang merge. */

@@ -7,6 +7,8 @@
 import type { Argv } from 'yargs';
 import type { CommandArgs } from '../command.ts';
 import type { GlobalOptions } from '../globalOptions.ts';
+import { applyOptions, type ArgsOf } from '../options/OptionTable.ts';
+import { REPORT_OPTIONS } from '../options/reportOptions.ts';
 import { note, printResult } from '../output.ts';
 import { UsageError } from '../../errors.ts';
 import { guardOutput } from '../../io/inputPaths.ts';
@@ -14,25 +16,12 @@ import { guardOutput } from '../../io/inputPaths.ts';
 export const command = 'report <results..>';
 export const describe = 'figures (Vega-Lite, SVG, PNG), a comparison table and an offline HTML report in --out DIR, from saved result files';
 
-interface ReportCliOptions {
-  results: string[];
-  labels: string | undefined;
-  title: string | undefined;
-}
+type ReportCliOptions = ArgsOf<typeof REPORT_OPTIONS>;
 
 export function builder(y: Argv<GlobalOptions>): Argv<GlobalOptions & ReportCliOptions> {
-  return y
-    .positional('results', { describe: 'result files (JSON) written by the other commands', type: 'string', array: true, demandOption: true })
-    .option('labels', {
-      describe: 'names of the checkpoints, comma-separated, in order of first appearance in the results (default: sidecar method or directory name)',
-      type: 'string',
-      requiresArg: true,
-    })
-    .option('title', { describe: 'title of the report', type: 'string', requiresArg: true })
+  return applyOptions(y, REPORT_OPTIONS)
     .example('$0 report results/*.json --out reports/mnist', 'every figure and index.html in reports/mnist')
-    .example('$0 report sgd-ball.json swa-ball.json --labels SGD,SWA --out fig', 'name the solutions') as unknown as Argv<
-    GlobalOptions & ReportCliOptions
-  >;
+    .example('$0 report sgd-ball.json swa-ball.json --labels SGD,SWA --out fig', 'name the solutions');
 }
 
 /** Parses --labels: comma-separated, none empty. */

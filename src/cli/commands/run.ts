@@ -3,20 +3,18 @@ import path from 'node:path';
 import type { Argv } from 'yargs';
 import type { CommandArgs } from '../command.ts';
 import type { GlobalOptions } from '../globalOptions.ts';
+import { applyOptions, type ArgsOf } from '../options/OptionTable.ts';
+import { RUN_OPTIONS } from '../options/runOptions.ts';
 import { note, printResult, startEngine } from '../output.ts';
 import { onInterrupt } from '../interrupt.ts';
 
 export const command = 'run <recipe>';
 export const describe = 'run an analysis recipe from analyses/ (training runs over seeds, a table of mean ± std)';
 
-interface RunOptions {
-  recipe: string;
-}
+type RunOptions = ArgsOf<typeof RUN_OPTIONS>;
 
 export function builder(y: Argv<GlobalOptions>): Argv<GlobalOptions & RunOptions> {
-  return y
-    .positional('recipe', { describe: 'recipe JSON, e.g. analyses/sam-vs-sgd.json', type: 'string', demandOption: true })
-    .example('$0 run analyses/sam-vs-sgd.json', 'SAM vs SGD test error and lambda_max over 3 seeds') as unknown as Argv<GlobalOptions & RunOptions>;
+  return applyOptions(y, RUN_OPTIONS).example('$0 run analyses/sam-vs-sgd.json', 'SAM vs SGD test error and lambda_max over 3 seeds');
 }
 
 export async function handler(argv: CommandArgs<RunOptions>): Promise<void> {

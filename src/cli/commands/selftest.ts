@@ -6,30 +6,22 @@
 import type { Argv } from 'yargs';
 import type { CommandArgs } from '../command.ts';
 import type { GlobalOptions } from '../globalOptions.ts';
-import { ANALYSIS_GROUP, ANALYSIS_OPTIONS_DATA_OPTIONAL, type AnalysisOptions } from '../analysisOptions.ts';
-import { applyOptions } from '../options/OptionTable.ts';
+import { SELFTEST_OPTIONS } from '../options/selftestOptions.ts';
+import { ANALYSIS_GROUP, ANALYSIS_OPTIONS_DATA_OPTIONAL } from '../analysisOptions.ts';
+import { applyOptions, type ArgsOf } from '../options/OptionTable.ts';
 import { UsageError } from '../../errors.ts';
 
 export const command = 'selftest [checkpoint]';
 export const describe =
   'verify this installation on known minima with closed-form answers, or (given a checkpoint and --data) check its gradient and HVPs against finite differences';
 
-interface SelftestCliOptions extends Partial<AnalysisOptions> {
-  checkpoint: string | undefined;
-  only: string | undefined;
-  directions: number;
-  step: number;
-}
+type SelftestCliOptions = ArgsOf<typeof ANALYSIS_OPTIONS_DATA_OPTIONAL> & ArgsOf<typeof SELFTEST_OPTIONS>;
 
 export function builder(y: Argv<GlobalOptions>): Argv<GlobalOptions & SelftestCliOptions> {
-  return applyOptions(y, ANALYSIS_OPTIONS_DATA_OPTIONAL, ANALYSIS_GROUP)
-    .positional('checkpoint', { describe: 'a checkpoint (any format) to check on --data', type: 'string' })
-    .option('only', { describe: 'comma-separated known minima to run (default: all)', type: 'string', requiresArg: true })
-    .option('directions', { describe: 'random unit directions for the derivative check of a checkpoint', type: 'number', default: 3, requiresArg: true })
-    .option('step', { describe: 'central-difference step along a unit direction', type: 'number', default: 1e-3, requiresArg: true })
+  return applyOptions(applyOptions(y, ANALYSIS_OPTIONS_DATA_OPTIONAL, ANALYSIS_GROUP), SELFTEST_OPTIONS)
     .example('$0 selftest', 'check the default engine on the known minima')
     .example('$0 selftest runs/sgd/final --data mnist:test:500', 'check gradients and HVPs of your own model')
-    .example('$0 selftest --backend wasm --json', 'check the wasm engine; the report as JSON') as unknown as Argv<GlobalOptions & SelftestCliOptions>;
+    .example('$0 selftest --backend wasm --json', 'check the wasm engine; the report as JSON');
 }
 
 export async function handler(argv: CommandArgs<SelftestCliOptions>): Promise<void> {
@@ -45,7 +37,7 @@ export async function handler(argv: CommandArgs<SelftestCliOptions>): Promise<vo
     const { openAnalysisFor, analysisSpecOf, analysisDocument } = await import('../../analysis/openAnalysis.ts');
     const { createRng } = await import('../../engine/rng.ts');
     const engine = await startEngine(argv);
-    const a = await openAnalysisFor(analysisSpecOf({ ...(argv as CommandArgs<SelftestCliOptions> & AnalysisOptions), checkpoint: argv.checkpoint }), { engine });
+    const a = await openAnalysisFor(analysisSpecOf({ ...argv, data: argv.data, checkpoint: argv.checkpoint }), { engine });
     try {
       const result = checkDerivatives(a.objective, createRng(argv.seed), { directions: argv.directions, step: argv.step });
       const doc = analysisDocument(a, 'selftest', argv, result);

@@ -17,6 +17,14 @@ export interface OptionSpec {
   /** The closed vocabulary (yargs `choices`); the value's type is its union. */
   choices?: readonly string[];
   default?: unknown;
+  /**
+   * The default the library applies when the option is absent (train's options: its
+   * resolveTrainConfig), shown in --help as `[default: ...]` but not set by yargs: an absent
+   * option stays absent from the parsed arguments and from the recorded options.
+   */
+  libraryDefault?: unknown;
+  /** Another name of the option (`--lr-schedule` for `--schedule`). */
+  alias?: string;
   /** The option must be given. */
   demand?: boolean;
   /** A positional argument of the command (`hessian <checkpoint>`). */
@@ -77,6 +85,8 @@ export function yargsOption(spec: OptionSpec): Options & PositionalOptions {
     delete o.type;
   }
   if (spec.default !== undefined) o.default = spec.default;
+  if (spec.libraryDefault !== undefined) o.defaultDescription = JSON.stringify(spec.libraryDefault);
+  if (spec.alias !== undefined) o.alias = spec.alias;
   if (spec.demand) o.demandOption = true;
   if (spec.array) o.array = true;
   if (spec.coerce) o.coerce = spec.coerce;
