@@ -438,6 +438,8 @@ export interface SolutionRef {
   checkpoint: boolean;
   /** A name the results suggest (a landscape label, a training method, an ensemble's size). */
   hint: string | null;
+  /** An ensemble: the keys of its members (its label names them when they share one). */
+  members?: string[];
 }
 
 /** A checkpoint path without './', trailing slashes or a trailing model.json. */
@@ -488,7 +490,8 @@ export function listSolutions(docs: readonly ClassifiedDocument[]): SolutionRef[
         for (const m of d.result.models) add({ path: m.checkpoint, ...(m.sha256 ? { sha256: m.sha256 } : {}) });
         if (d.result.ensemble) {
           const key = ensembleKey(d.file);
-          out.set(key, { key, path: null, sha256: null, checkpoint: false, hint: `ensemble of ${d.result.ensemble.members}` });
+          const members = d.result.models.map((m) => solutionKey({ path: m.checkpoint, ...(m.sha256 ? { sha256: m.sha256 } : {}) }));
+          out.set(key, { key, path: null, sha256: null, checkpoint: false, hint: `ensemble of ${d.result.ensemble.members}`, members });
         }
         break;
       case 'landscape':
@@ -617,6 +620,12 @@ export function assignLabels(
       }
       break;
     }
+  }
+  // An ensemble of members that share a name ('FGE 1', 'FGE 2', ...) is that name's ensemble.
+  for (const s of solutions) {
+    if (fixed.has(s.key) || !s.members || s.members.length === 0) continue;
+    const words = s.members.map((m) => /^(\S+)\s+\S/.exec(labels.get(m) ?? '')?.[1]);
+    if (words[0] !== undefined && words.every((w) => w === words[0])) labels.set(s.key, `${words[0]} ${labels.get(s.key)!}`);
   }
   const c = counts();
   const used = new Set([...labels.entries()].filter(([k]) => fixed.has(k)).map(([, l]) => l));

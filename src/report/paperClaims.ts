@@ -186,7 +186,8 @@ export function accuracyClaim(rows: readonly { label: string; accuracy?: { value
   };
   const acc = (l: string) => rows.find((r) => r.label === l)?.accuracy?.value;
   const sgd = rows.find((r) => roleOf(r.label) === 'sgd' && r.accuracy);
-  const others = rows.filter((r) => r !== sgd && r.accuracy && ['sam', 'swa'].includes(roleOf(r.label) ?? ''));
+  // SAM and SWA solutions, and FGE's ensemble (not its single snapshots).
+  const others = rows.filter((r) => r !== sgd && r.accuracy && (['sam', 'swa'].includes(roleOf(r.label) ?? '') || (roleOf(r.label) === 'fge' && /\bensemble\b/i.test(r.label))));
   if (!sgd || others.length === 0) return { ...base, verdict: 'n/a', evidence: 'needs the test accuracy of SGD and of SAM or SWA' };
   const e = (l: string) => 1 - acc(l)!;
   return {

@@ -100,6 +100,9 @@ test('labels: --labels in order, then sidecar methods, hints, directory names; r
   // Paths that do not tell them apart: a number.
   const twins = listSolutions(classify([{ name: 'e.json', doc: evaluateDocument() }])).map((s) => (s.path ? { ...s, path: 'final' } : s));
   t.deepEqual([...assignLabels(twins).values()], ['final', 'final (2)', 'final (3)', 'ensemble of 3']);
+  // Members that share a name ('FGE 1', 'FGE 2', ...) name their ensemble.
+  t.deepEqual([...assignLabels(sols, ['FGE 1', 'FGE 2', 'FGE 3']).values()], ['FGE 1', 'FGE 2', 'FGE 3', 'FGE ensemble of 3']);
+  t.deepEqual([...assignLabels(sols, ['FGE 1', 'SWA', 'FGE 3']).values()], ['FGE 1', 'SWA', 'FGE 3', 'ensemble of 3']);
   const e1 = t.throws(() => assignLabels(sols, ['a', 'b', 'c', 'd']), { instanceOf: InputError });
   t.true(e1!.message.includes('--labels gives 4 labels but the results name 3 checkpoints'));
   const e2 = t.throws(() => assignLabels(sols, ['a', 'a']), { instanceOf: InputError });

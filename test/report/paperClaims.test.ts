@@ -104,4 +104,9 @@ test('accuracy: SAM and SWA below SGD in test error', (t) => {
   t.is(accuracyClaim(rows(0.99)).verdict, 'agrees');
   t.is(accuracyClaim(rows(0.97)).verdict, 'disagrees');
   t.is(accuracyClaim([{ label: 'x', accuracy: { value: 0.9 } }]).verdict, 'n/a');
+  // FGE's ensemble counts; its single snapshots do not.
+  const withFge = (ens: number) => [...rows(0.99), { label: 'FGE 1', accuracy: { value: 0.5 } }, { label: 'FGE ensemble of 5', accuracy: { value: ens } }];
+  t.is(accuracyClaim(withFge(0.99)).verdict, 'agrees');
+  t.is(accuracyClaim(withFge(0.97)).verdict, 'disagrees');
+  t.regex(accuracyClaim(withFge(0.99)).evidence, /FGE ensemble of 5 1\.00%/);
 });

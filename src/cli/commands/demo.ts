@@ -185,9 +185,10 @@ export async function handler(argv: CommandArgs<DemoOptions>): Promise<void> {
       run: (c) =>
         runLandscapeStep(c, path.join(resultsDir, 'plane.FGE.json'), { checkpoint: spanning[0]!, plane: [spanning[1], spanning[2], fgeAverage].join(','), data: settings.data, evalData, range: DEMO_PLANE_RANGE, l2: plan.l2 }),
     });
-    spanning.forEach((c) => labels.push({ checkpoint: c, label: `FGE ${path.basename(c).slice('snapshot-'.length)}` }));
     labels.push({ checkpoint: fgeAverage, label: 'SWA of FGE' });
   }
+  // Every snapshot is 'FGE k' (their ensemble is then 'FGE ensemble of N' in the report).
+  snapshots.forEach((c) => labels.push({ checkpoint: c, label: `FGE ${path.basename(c).slice('snapshot-'.length)}` }));
   const branchFinal = path.join(runDir('sgd-branch'), 'final');
   steps.push({
     name: 'plane through SGD and SWA from one start',
