@@ -114,7 +114,11 @@ export async function openAnalysisFor(spec: AnalysisSpec, opts: OpenAnalysisOpti
     validateDataForModel(loaded, checkpoint.network);
     const loss = resolveLoss(spec.loss, loaded, checkpoint.network);
     checkLossFit(spec.loss, loss, loaded, checkpoint.network.outputActivation);
-    const objectiveOptions = { loss, bn: spec.bn, l2: spec.l2, batchSize: spec.batchSize, params: spec.params };
+    // A pool worker reading the main thread's shared data uploads each chunk when it is used
+    // rather than keeping all of it on its engine: a chunk's upload is a copy, negligible
+    // next to its forward pass, and N workers then hold one copy of the data, not N.
+    const handed = 'handed' in held && held.handed === true;
+    const objectiveOptions = { loss, bn: spec.bn, l2: spec.l2, batchSize: spec.batchSize, params: spec.params, ...(handed ? { cacheBytes: 0 } : {}) };
     const parallel = workers > 1 && threadEngine;
     // One copy of the data, in shared memory, for this thread and every worker.
     const data = parallel ? shareDataset(loaded) : loaded;

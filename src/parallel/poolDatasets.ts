@@ -34,6 +34,8 @@ let loads = 0;
 export interface HeldDataset {
   data: Dataset;
   release(): void;
+  /** A pool worker got the main thread's shared copy (it should not copy it into its engine whole). */
+  handed?: boolean;
 }
 
 /**
@@ -44,7 +46,7 @@ export interface HeldDataset {
 export async function loadDatasetOnce(key: DatasetKey, share: boolean, load: (spec: string, o: LoadDatasetOptions) => Promise<Dataset> = loadDataset): Promise<HeldDataset> {
   const k = keyOf(key);
   const handed = received.get(k);
-  if (handed) return { data: handed, release: () => undefined };
+  if (handed) return { data: handed, release: () => undefined, handed: true };
   const held = offered.get(k);
   if (share && held) {
     held.holders++;
