@@ -2,13 +2,14 @@ import type { BatchSize } from '../objective/objectiveDefaults.ts';
 import { loadCheckpoint } from '../formats/loadCheckpoint.ts';
 import { validateDataForModel } from '../io/validateData.ts';
 import { type Checkpoint } from '../formats/Checkpoint.ts';
+import type { Network } from '../formats/Network.ts';
 import type { Dataset } from '../io/dataset.ts';
 import type { CheckpointRef, DataRef, DocumentHeader, ResultCost, ResultDocument } from '../results/resultDocument.ts';
 import { engineRef, makeResultDocument } from '../results/resultDocument.ts';
 import { createModelObjective } from '../objective/modelObjective.ts';
 import { createDataParallelObjective } from '../parallel/DataParallelObjective.ts';
 import { shareDataset } from '../parallel/sharedDataset.ts';
-import { loadDatasetOnce } from '../parallel/poolDatasets.ts';
+import { loadDatasetOnce, type HeldDataset } from '../parallel/poolDatasets.ts';
 import { workerBackend } from '../parallel/workerBackend.ts';
 import { resolveLoss } from '../objective/resolveLoss.ts';
 import { checkLossFit } from './checkLossFit.ts';
@@ -92,6 +93,47 @@ export interface OpenAnalysisOptions {
   workers?: number | undefined;
 }
 
+/** Engines whose worker threads run their own copy of the engine on shared data (wasm, cpu). */
+function usesWorkerThreads(engine: EngineInfo): boolean {
+  return engine.backend === 'wasm' || engine.backend === 'cpu';
+}
+
+/** Data opened for a network: checked against it, with the loss resolved for it. */
+export interface OpenedData {
+  data: Dataset;
+  loss: Loss;
+  /** Call when done: withdraws a dataset offered to pool workers. */
+  release(): void;
+  /** A pool worker got the main thread's shared copy (parallel/poolDatasets.ts). */
+  handed: boolean;
+}
+
+/**
+ * Loads a data spec (or takes `given`), checks it against the network, resolves the loss
+ * (`loss`: a --loss choice, 'auto', or one already resolved) and checks that it fits the
+ * network's output: the data half of every opener (openAnalysisFor, the landscape job).
+ * With worker threads (`workers` > 1 on wasm or cpu) the data is loaded once into shared
+ * memory and offered to the item pool's workers, whose opener takes it instead of loading a
+ * copy each.
+ */
+export async function openData(
+  network: Network,
+  spec: { data: string; loss: string; seed: number },
+  opts: { engine: EngineInfo; workers?: number | undefined; cwd?: string | undefined; given?: Dataset | undefined },
+): Promise<OpenedData> {
+  const share = (opts.workers ?? 1) > 1 && usesWorkerThreads(opts.engine);
+  const held: HeldDataset = opts.given ? { data: opts.given, release: () => undefined } : await loadDatasetOnce({ spec: spec.data, seed: spec.seed, cwd: opts.cwd }, share);
+  try {
+    validateDataForModel(held.data, network);
+    const loss = resolveLoss(spec.loss, held.data, network);
+    checkLossFit(spec.loss, loss, held.data, network.outputActivation);
+    return { data: held.data, loss, release: held.release, handed: held.handed === true };
+  } catch (e) {
+    held.release();
+    throw e;
+  }
+}
+
 /**
  * The one opener of an analysis, for every command, worker thread, recipe and selftest:
  * loads the checkpoint (any format) and the data, checks one against the other, resolves
@@ -104,22 +146,14 @@ export async function openAnalysisFor(spec: AnalysisSpec, opts: OpenAnalysisOpti
   let release = () => undefined as void;
   try {
     const workers = opts.workers ?? 1;
-    const threadEngine = engine.backend === 'wasm' || engine.backend === 'cpu';
-    // With worker threads (wasm, cpu), the data is loaded once, in shared memory, and offered
-    // to the item pool's workers, whose opener takes it instead of loading a copy each
-    // (parallel/poolDatasets.ts).
-    const held = opts.data ? { data: opts.data, release } : await loadDatasetOnce({ spec: spec.data, seed: spec.seed, cwd: opts.cwd }, workers > 1 && threadEngine);
-    release = held.release;
-    const loaded = held.data;
-    validateDataForModel(loaded, checkpoint.network);
-    const loss = resolveLoss(spec.loss, loaded, checkpoint.network);
-    checkLossFit(spec.loss, loss, loaded, checkpoint.network.outputActivation);
+    const opened = await openData(checkpoint.network, { data: spec.data, loss: spec.loss, seed: spec.seed }, { engine, workers, cwd: opts.cwd, given: opts.data });
+    release = opened.release;
+    const { data: loaded, loss, handed } = opened;
     // A pool worker reading the main thread's shared data uploads each chunk when it is used
     // rather than keeping all of it on its engine: a chunk's upload is a copy, negligible
     // next to its forward pass, and N workers then hold one copy of the data, not N.
-    const handed = 'handed' in held && held.handed === true;
     const objectiveOptions = { loss, bn: spec.bn, l2: spec.l2, batchSize: spec.batchSize, params: spec.params, ...(handed ? { cacheBytes: 0 } : {}) };
-    const parallel = workers > 1 && threadEngine;
+    const parallel = workers > 1 && usesWorkerThreads(engine);
     // One copy of the data, in shared memory, for this thread and every worker.
     const data = parallel ? shareDataset(loaded) : loaded;
     const objective = parallel

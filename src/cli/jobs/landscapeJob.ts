@@ -10,11 +10,7 @@
 import path from 'node:path';
 import { loadCheckpoint } from '../../formats/loadCheckpoint.ts';
 import { type Checkpoint } from '../../formats/Checkpoint.ts';
-import { loadDatasetOnce } from '../../parallel/poolDatasets.ts';
-import { validateDataForModel } from '../../io/validateData.ts';
-import { resolveLoss } from '../../objective/resolveLoss.ts';
-import { checkLossFit } from '../../analysis/checkLossFit.ts';
-import { checkpointRef, dataRef } from '../../analysis/openAnalysis.ts';
+import { checkpointRef, dataRef, openData } from '../../analysis/openAnalysis.ts';
 import { currentEngineInfo } from '../../engine/backend.ts';
 import { InputError } from '../../errors.ts';
 import { engineRef, type DocumentHeader } from '../../results/resultDocument.ts';
@@ -50,25 +46,17 @@ export async function openJob(description: LandscapeDescription, context: JobCon
   const { spec } = description;
   const checkpoints: Checkpoint[] = [];
   const releases: (() => void)[] = [];
-  // With worker threads (wasm, cpu) the data is loaded once into shared memory and handed to
-  // the pool's workers, which take it instead of loading a copy each (parallel/poolDatasets.ts).
-  const backend = currentEngineInfo().backend;
-  const share = (context.dataWorkers ?? 1) > 1 && (backend === 'wasm' || backend === 'cpu');
-  const load = async (dataSpec: string) => {
-    const held = await loadDatasetOnce({ spec: dataSpec, seed: spec.seed }, share);
-    releases.push(held.release);
-    return held.data;
-  };
+  // With worker threads the pool's workers take this thread's data (openData).
+  const shared = { engine: currentEngineInfo(), workers: context.dataWorkers };
   try {
     for (const p of spec.checkpoints) checkpoints.push(await loadCheckpoint(p));
     const model = checkpoints[0]!.network;
-    const data = await load(spec.data);
-    validateDataForModel(data, model);
-    const evalData = spec.evalData !== undefined ? await load(spec.evalData) : null;
-    if (evalData) validateDataForModel(evalData, model);
-    const loss = resolveLoss(spec.loss, data, model);
-    checkLossFit(spec.loss, loss, data, model.outputActivation);
-    if (evalData) resolveLoss(loss, evalData, model);
+    const train = await openData(model, { data: spec.data, loss: spec.loss, seed: spec.seed }, shared);
+    releases.push(train.release);
+    const { data, loss } = train;
+    const evalOpened = spec.evalData !== undefined ? await openData(model, { data: spec.evalData, loss, seed: spec.seed }, shared) : null;
+    if (evalOpened) releases.push(evalOpened.release);
+    const evalData = evalOpened?.data ?? null;
     const labels = uniqueLabels(
       checkpoints.map((c) => c.dir),
       checkpoints.map((c) => c.sidecar?.method),
