@@ -1,5 +1,5 @@
 /**
- * Data-parallel benchmark (`npm run bench:parallel`; not a test): issue 18's speed and memory
+ * Data-parallel benchmark (`npm run bench`, also `npm run bench:parallel`; not a test): issue 18's speed and memory
  * targets measured side by side in one run. For each built-in model (MLP, CNN; seeded
  * weights, MNIST shapes) on --samples MNIST training images in chunks of --chunk:
  *

@@ -1,5 +1,5 @@
 /**
- * Engine benchmark (`npm run bench`; not a test). For each backend (cpu, wasm with 1 thread,
+ * Engine benchmark (`npm run bench:engine`; not a test). For each backend (cpu, wasm with 1 thread,
  * wasm with threads where the threaded build runs) and each built-in model (MLP, CNN, small
  * ResNet; MNIST shapes, the first samples of mnist:train):
  *
@@ -16,7 +16,7 @@
  * iteration) and the table shows our time / PyTorch's time (below 1: we are faster).
  * PyTorch is optional; nothing else needs Python.
  *
- *   npm run bench -- [--backends cpu,wasm,wasm-threads] [--models mlp,cnn,resnet]
+ *   npm run bench:engine -- [--backends cpu,wasm,wasm-threads] [--models mlp,cnn,resnet]
  *     [--reps 5] [--samples 10000] [--grid 21] [--chunk 1000] [--threads 2] [--seed 1]
  *     [--e2e-models mlp,cnn] [--quick] [--no-torch] [--out bench/results/engine.json]
  *

@@ -1,5 +1,5 @@
 /**
- * One backend's half of `npm run bench` (bench/engine.bench.ts runs this once per backend,
+ * One backend's half of `npm run bench:engine` (bench/engine.bench.ts runs this once per backend,
  * each in its own process, so that peak RSS is per backend and a wasm thread count can be
  * chosen before the backend starts). Writes one JSON document to --out.
  *
