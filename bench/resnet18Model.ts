@@ -12,7 +12,7 @@
 import { tfl } from '../src/engine/tf.ts';
 import { createRng } from '../src/engine/rng.ts';
 import { initWeightsInPlace, KernelInit } from '../src/models/initWeights.ts';
-import { BN_MOMENTUM } from '../src/models/modelOptions.ts';
+import { basicBlock, convBn } from '../src/models/resnet.ts';
 
 type Sym = tfl.SymbolicTensor;
 
@@ -23,23 +23,6 @@ export const STAGES: readonly { filters: number; stride: number }[] = [
   { filters: 256, stride: 2 },
   { filters: 512, stride: 2 },
 ];
-
-function convBn(x: Sym, filters: number, kernel: number, strides: number, name: string): Sym {
-  const L = tfl.layers;
-  const c = L.conv2d({ filters, kernelSize: kernel, strides, padding: 'same', useBias: false, name: `${name}_conv` }).apply(x) as Sym;
-  return L.batchNormalization({ name: `${name}_bn`, momentum: BN_MOMENTUM }).apply(c) as Sym;
-}
-
-function basicBlock(x: Sym, filters: number, strides: number, name: string): Sym {
-  const L = tfl.layers;
-  let y = convBn(x, filters, 3, strides, `${name}_a`);
-  y = L.activation({ activation: 'relu', name: `${name}_a_relu` }).apply(y) as Sym;
-  y = convBn(y, filters, 3, 1, `${name}_b`);
-  const inChannels = x.shape[x.shape.length - 1];
-  const shortcut = strides !== 1 || inChannels !== filters ? convBn(x, filters, 1, strides, `${name}_proj`) : x;
-  const sum = L.add({ name: `${name}_add` }).apply([shortcut, y]) as Sym;
-  return L.activation({ activation: 'relu', name: `${name}_relu` }).apply(sum) as Sym;
-}
 
 /** The block names in order ('s1b1' .. 's4b2'), with their filters, stride and whether they project. */
 export function blocks(): { name: string; filters: number; stride: number; proj: boolean }[] {

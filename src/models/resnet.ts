@@ -13,13 +13,15 @@ type Sym = tfl.SymbolicTensor;
 
 const STEM_FILTERS = 16;
 
-function convBn(x: Sym, filters: number, kernel: number, strides: number, name: string): Sym {
+/** Conv (no bias, 'same') then BatchNorm, named NAME_conv and NAME_bn. */
+export function convBn(x: Sym, filters: number, kernel: number, strides: number, name: string): Sym {
   const L = tfl.layers;
   const c = L.conv2d({ filters, kernelSize: kernel, strides, padding: 'same', useBias: false, name: `${name}_conv` }).apply(x) as Sym;
   return L.batchNormalization({ name: `${name}_bn`, momentum: BN_MOMENTUM }).apply(c) as Sym;
 }
 
-function block(x: Sym, filters: number, strides: number, name: string): Sym {
+/** A pre-sum BasicBlock (He et al.): two 3x3 convBn with ReLU between, a 1x1 projection when the shape changes, ReLU after the sum. */
+export function basicBlock(x: Sym, filters: number, strides: number, name: string): Sym {
   const L = tfl.layers;
   let y = convBn(x, filters, 3, strides, `${name}_a`);
   y = L.activation({ activation: 'relu', name: `${name}_a_relu` }).apply(y) as Sym;
@@ -38,8 +40,8 @@ export function resnet(inputShape: readonly number[], numClasses: number, seed: 
   let x: Sym = reshape ? (L.reshape({ targetShape: shape, name: 'to_image' }).apply(input) as Sym) : input;
   x = convBn(x, STEM_FILTERS, 3, 2, 'stem');
   x = L.activation({ activation: 'relu', name: 'stem_relu' }).apply(x) as Sym;
-  x = block(x, STEM_FILTERS, 1, 'block1');
-  x = block(x, 2 * STEM_FILTERS, 2, 'block2');
+  x = basicBlock(x, STEM_FILTERS, 1, 'block1');
+  x = basicBlock(x, 2 * STEM_FILTERS, 2, 'block2');
   x = L.globalAveragePooling2d({ name: 'pool' }).apply(x) as Sym;
   const out = L.dense({ units: numClasses, activation: options.outputActivation ?? 'softmax', name: 'logits' }).apply(x) as Sym;
   const model = tfl.model({ inputs: input, outputs: out, name: 'resnet' });

@@ -35,6 +35,7 @@ export interface SeedSummary {
   metric: string;
   n: number;
   mean: number;
+  /** Sample standard deviation (n - 1); null for one seed. */
   std: number | null;
   values: number[];
 }

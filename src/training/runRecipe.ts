@@ -23,7 +23,7 @@ import { modelFromTopologyFile } from '../models/topologyFile.ts';
 import { VERSION } from '../version.ts';
 import { MAX_BYTES, readInputTextSync } from '../io/safeRead.ts';
 import { parseRecipe, runConfig, type Recipe } from './recipe.ts';
-import { formatRecipeTableMarkdown, recipeTable, type RecipeTable } from '../report/recipeTable.ts';
+import { formatRecipeTableMarkdown, recipeTable, type RecipeTable, type SeedSummary } from '../report/recipeTable.ts';
 import { runTraining, type RunEvents, type SolutionResult } from './runTraining.ts';
 import { formatDuration } from './progress.ts';
 
@@ -44,16 +44,8 @@ export interface RecipeRunResult {
   solutions: Record<string, SolutionScores>;
 }
 
-export interface SummaryRow {
-  run: string;
-  solution: string;
-  metric: string;
-  n: number;
-  mean: number;
-  /** Sample standard deviation (n - 1); null for one seed. */
-  std: number | null;
-  values: number[];
-}
+/** One metric of one (run, solution) over the seeds; the recipe table is built from these. */
+export type SummaryRow = SeedSummary;
 
 export interface RecipeResult {
   schema: string;
