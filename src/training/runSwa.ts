@@ -54,17 +54,24 @@ export async function runSwa(run: SwaRun, hooks: SwaRunHooks): Promise<ResultDoc
   }
   const { guardOutput } = await import('../io/inputPaths.ts');
   guardOutput('swa', { kind: 'dir', path: out, creates: '*' }, { checkpoints: run.checkpoints, data: [run.data, run.evalData] });
+  // One run per output, as train and the measures: two averages into one directory would interleave.
+  const unlock = (await import('../io/outputLock.ts')).lockOutput('swa', out);
+  try {
+    return await averageInto(run, hooks, out, batchSize, startedAt);
+  } finally {
+    unlock();
+  }
+}
+
+async function averageInto(run: SwaRun, hooks: SwaRunHooks, out: string, batchSize: number, startedAt: number): Promise<ResultDocument<SwaResult>> {
   const engine = await hooks.startEngine();
   const { loadCheckpoint } = await import('../formats/loadCheckpoint.ts');
   const { CheckpointFormat } = await import('../formats/Network.ts');
   const { saveCheckpoint } = await import('../io/checkpoint.ts');
-  const { loadDataset } = await import('../io/dataset.ts');
-  const { validateDataForModel } = await import('../io/validateData.ts');
-  const { resolveLoss } = await import('../objective/resolveLoss.ts');
   const { averageIntoInPlace } = await import('./averageCheckpoints.ts');
   const { scoreModel } = await import('./evaluateModel.ts');
   const { makeResultDocument, engineRef } = await import('../results/resultDocument.ts');
-  const { dataRef, checkpointRef } = await import('../analysis/openAnalysis.ts');
+  const { dataRef, checkpointRef, openData } = await import('../analysis/openAnalysis.ts');
   const { VERSION } = await import('../version.ts');
   type Ckpt = Awaited<ReturnType<typeof loadCheckpoint>>;
 
@@ -77,12 +84,9 @@ export async function runSwa(run: SwaRun, hooks: SwaRunHooks): Promise<ResultDoc
         throw new UsageError(`swa: the checkpoints mix formats (${ckpts[0]!.dir}: ${ckpts[0]!.format}, ${c.dir}: ${c.format}); only checkpoints of one format and architecture can be averaged`);
       }
     }
-    const data = await loadDataset(run.data, { seed: run.seed });
-    const evalData = run.evalData ? await loadDataset(run.evalData, { seed: run.seed }) : undefined;
     const first = ckpts[0]!;
-    validateDataForModel(data, first.network);
-    if (evalData) validateDataForModel(evalData, first.network);
-    const loss = resolveLoss(run.loss, data, first.network);
+    const { data, loss } = await openData(first.network, { data: run.data, loss: run.loss, seed: run.seed }, { engine });
+    const evalData = run.evalData ? (await openData(first.network, { data: run.evalData, loss, seed: run.seed }, { engine })).data : undefined;
     const refs = ckpts.map(checkpointRef);
     const scoreAll = async (net: Parameters<typeof scoreModel>[0]) => {
       const train = await scoreModel(net, data, loss);

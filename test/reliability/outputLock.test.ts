@@ -146,3 +146,26 @@ test('in one process the lock is re-entrant and released once per take; another 
     live.kill('SIGKILL');
   }
 });
+
+test('swa: an --out held by a running process is refused naming the holder, nothing written; the lock is gone after a run', async (t) => {
+  // Two checkpoints of one architecture: one training run's final weights and its epoch-1 snapshot.
+  const run = path.join(dir, 'swa-run');
+  const trained = await sharpness(train(run, ['--save-every', '1']));
+  t.is(trained.status, 0, trained.stderr);
+  const out = path.join(dir, 'swa-held');
+  const swa = ['swa', path.join(run, 'epoch-1'), path.join(run, 'final'), '--data', 'synthetic:blobs:48', '--backend', 'cpu', '--out', out];
+  const live = liveProcess();
+  try {
+    writeFileSync(lockPathFor(out), JSON.stringify({ pid: live.pid, host: os.hostname(), command: 'swa', since: '2025-01-01T00:00:00.000Z' }));
+    const r = await sharpness(swa);
+    t.is(r.status, 2, r.stderr);
+    t.regex(r.stderr, new RegExp(`swa: --out .*swa-held is in use by another sharpness process \\(swa, pid ${live.pid} on .*\\)`));
+    t.false(existsSync(out), 'nothing written');
+  } finally {
+    live.kill('SIGKILL');
+  }
+  const r = await sharpness(swa);
+  t.is(r.status, 0, r.stderr);
+  t.true(existsSync(path.join(out, 'model.json')));
+  t.false(existsSync(lockPathFor(out)), 'the lock is released at the end');
+});
