@@ -109,7 +109,7 @@ export interface OpenedData {
 }
 
 /**
- * Loads a data spec (or takes `given`), checks it against the network, resolves the loss
+ * Loads a data spec (or takes `given`, already loaded: `spec.data` then only names it), checks it against the network, resolves the loss
  * (`loss`: a --loss choice, 'auto', or one already resolved) and checks that it fits the
  * network's output: the data half of every opener (openAnalysisFor, the landscape job).
  * With worker threads (`workers` > 1 on wasm or cpu) the data is loaded once into shared
@@ -119,9 +119,9 @@ export interface OpenedData {
 export async function openData(
   network: Network,
   spec: { data: string; loss: string; seed: number },
-  opts: { engine: EngineInfo; workers?: number | undefined; cwd?: string | undefined; given?: Dataset | undefined },
+  opts: { engine?: EngineInfo; workers?: number | undefined; cwd?: string | undefined; given?: Dataset | undefined },
 ): Promise<OpenedData> {
-  const share = (opts.workers ?? 1) > 1 && usesWorkerThreads(opts.engine);
+  const share = (opts.workers ?? 1) > 1 && opts.engine !== undefined && usesWorkerThreads(opts.engine);
   const held: HeldDataset = opts.given ? { data: opts.given, release: () => undefined } : await loadDatasetOnce({ spec: spec.data, seed: spec.seed, cwd: opts.cwd }, share);
   try {
     validateDataForModel(held.data, network);

@@ -11,12 +11,10 @@ import { ensureDirectory } from '../io/ensureDirectory.ts';
 import { cpuSeconds } from '../io/cpuClock.ts';
 import { tfl } from '../engine/tf.ts';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomicWrite.ts';
-import { openAnalysisFor } from '../analysis/openAnalysis.ts';
+import { openAnalysisFor, openData } from '../analysis/openAnalysis.ts';
 import { BnMode } from '../objective/Objective.ts';
 import { AUTO_BATCH_SIZE, type BatchSize } from '../objective/objectiveDefaults.ts';
 import { loadDataset, type Dataset } from '../io/dataset.ts';
-import { validateDataForModel } from '../io/validateData.ts';
-import { resolveLoss } from '../objective/resolveLoss.ts';
 import { Hessian } from '../hessian/Hessian.ts';
 import { buildBuiltinModel, isBuiltinModel } from '../models/builtinModels.ts';
 import { modelFromTopologyFile } from '../models/topologyFile.ts';
@@ -163,9 +161,8 @@ export async function runRecipe(recipe: Recipe, opts: { outDir: string; events?:
       const outDir = path.join(opts.outDir, run.name, `seed-${seed}`);
       let summary;
       try {
-        validateDataForModel(data, layersNetwork(model));
-        validateDataForModel(evalData, layersNetwork(model));
-        const loss = resolveLoss('auto', data, model);
+        const { loss } = await openData(layersNetwork(model), { data: data.spec, loss: 'auto', seed }, { given: data });
+        await openData(layersNetwork(model), { data: evalData.spec, loss, seed }, { given: evalData });
         note(`recipe ${recipe.name}: run ${run.name}, seed ${seed} (${config.method}, ${config.epochs} epochs)`);
         summary = await runTraining({
           model,

@@ -80,9 +80,7 @@ export async function runTrain(run: TrainRun, hooks: TrainRunHooks): Promise<Tra
   const { loadDataset } = await import('../io/dataset.ts');
   const { loadCheckpoint } = await import('../formats/loadCheckpoint.ts');
   const { CheckpointFormat } = await import('../formats/Network.ts');
-  const { validateDataForModel } = await import('../io/validateData.ts');
   const { layersNetwork } = await import('../formats/layers/layersNetwork.ts');
-  const { resolveLoss } = await import('../objective/resolveLoss.ts');
   const { buildBuiltinModel } = await import('../models/builtinModels.ts');
   const { modelFromTopologyFile } = await import('../models/topologyFile.ts');
   const { firstArchitectureDifference, weightInfo } = await import('./modelWeights.ts');
@@ -140,11 +138,10 @@ export async function runTrain(run: TrainRun, hooks: TrainRunHooks): Promise<Tra
     network = layersNetwork(layers);
     release = () => layers.dispose();
   }
-  validateDataForModel(data, network!);
-  if (evalData) validateDataForModel(evalData, network!);
-  const loss = resolveLoss(run.loss, data, network!);
-  const { checkLossFit } = await import('../analysis/checkLossFit.ts');
-  checkLossFit(run.loss, loss, data, network!.outputActivation);
+  // The data was loaded before the model (a built-in model is sized from it): checked here.
+  const { openData } = await import('../analysis/openAnalysis.ts');
+  const { loss } = await openData(network!, { data: data.spec, loss: run.loss, seed: run.seed }, { given: data });
+  if (evalData) await openData(network!, { data: evalData.spec, loss, seed: run.seed }, { given: evalData });
 
   let epochsDone = 0;
   let stateDir = path.join(outDir, 'state');
