@@ -17,15 +17,17 @@ padding (the extra row / column at the bottom / right at stride 2) is kept, so b
 compute the same function; BatchNorm uses the running statistics (eval), as our default.
 """
 import json
+import os
 import resource
 import sys
 import time
 
-import numpy as np
-import torch
-import torch.nn.functional as F
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+from pytorch_bench import BN_EPS, Net, load_weights, median, tf_same_pad  # noqa: E402
 
-BN_EPS = 1e-3
 STAGES = [(64, 1), (128, 2), (256, 2), (512, 2)]
 
 
@@ -39,39 +41,11 @@ def blocks():
     return out
 
 
-def tf_same_pad(x, k, s):
-    h, w = x.shape[2], x.shape[3]
+class ResNet18(Net):
+    """The bench's ResNet-18 on pytorch_bench's weight container (TensorFlow.js layouts converted)."""
 
-    def amount(n):
-        out = -(-n // s)
-        return max((out - 1) * s + k - n, 0)
-
-    ph, pw = amount(h), amount(w)
-    if ph == 0 and pw == 0:
-        return x
-    return F.pad(x, (pw // 2, pw - pw // 2, ph // 2, ph - ph // 2))
-
-
-class ResNet18(torch.nn.Module):
     def __init__(self, weights):
-        super().__init__()
-        self.p = torch.nn.ParameterDict()
-        for name, arr in weights.items():
-            layer, leaf = name.rsplit('/', 1)
-            key = name.replace('/', '__')
-            t = torch.from_numpy(arr.copy())
-            if leaf == 'kernel' and t.dim() == 4:
-                t = t.permute(3, 2, 0, 1).contiguous()
-            elif leaf == 'kernel' and t.dim() == 2:
-                t = t.t().contiguous()
-            if leaf in ('moving_mean', 'moving_variance'):
-                self.register_buffer(key, t)
-            else:
-                self.p[key] = torch.nn.Parameter(t)
-
-    def w(self, name):
-        key = name.replace('/', '__')
-        return self.p[key] if key in self.p else getattr(self, key)
+        super().__init__('resnet18', weights)
 
     def conv_bn(self, x, name, stride):
         k = self.w(f'{name}_conv/kernel')
@@ -87,19 +61,6 @@ class ResNet18(torch.nn.Module):
             s = self.conv_bn(h, f'{name}_proj', stride) if proj else h
             h = F.relu(s + y)
         return F.linear(h.mean(dim=(2, 3)), self.w('logits/kernel'), self.w('logits/bias'))
-
-
-def load_weights(spec):
-    flat = np.fromfile(spec['weights'], dtype='<f4')
-    out = {}
-    for m in spec['manifest']:
-        size = int(np.prod(m['shape'])) if m['shape'] else 1
-        out[m['name']] = flat[m['offset']:m['offset'] + size].reshape(m['shape'])
-    return out
-
-
-def median(xs):
-    return sorted(xs)[len(xs) // 2]
 
 
 def timed(fn, reps):
