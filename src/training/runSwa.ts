@@ -6,7 +6,7 @@
  * starts the engine and prints the result document this returns.
  */
 import { UsageError } from '../errors.ts';
-import type { EngineInfo } from '../engine/backend.ts';
+import type { TrainRunHooks } from './runTrain.ts';
 import type { SavedCheckpoint } from '../io/checkpoint.ts';
 import type { LossAndAccuracy } from '../objective/Objective.ts';
 import type { OnnxCheckpoint } from '../formats/Checkpoint.ts';
@@ -29,10 +29,8 @@ export interface SwaRun {
   recorded: Record<string, unknown>;
 }
 
-export interface SwaRunHooks {
-  startEngine(): Promise<EngineInfo>;
-  note(line: string): void;
-}
+/** What swa needs of its caller: train's hooks but Ctrl-C (an average is not resumable). */
+export type SwaRunHooks = Pick<TrainRunHooks, 'startEngine' | 'note'>;
 
 export interface SwaResult {
   checkpoint: string;
