@@ -32,6 +32,11 @@ export interface AnalysisNet {
    * Differentiable to second order; no reads back to the CPU inside.
    */
   apply(x: Tensor, training: boolean): Tensor;
+  /**
+   * A faster inference forward pass (training=false) for values only, never differentiated:
+   * equal to apply(x, false) up to float32 rounding. Absent where the format has none.
+   */
+  readonly infer?: (x: Tensor) => Tensor;
   dispose(): void;
 }
 

@@ -184,12 +184,17 @@ export async function openChunkedModel(model: NetworkLike, data: Dataset, opts: 
     const out = net.apply(x, training);
     return out.rank > 2 ? tf.reshape(out, [out.shape[0]!, -1]) : out;
   };
+  // Values only (no gradient through them): the network's faster inference pass where it has one.
+  const valueLogitsOf = training || !net.infer ? logitsOf : (x: Tensor): Tensor => {
+    const out = net.infer!(x);
+    return out.rank > 2 ? tf.reshape(out, [out.shape[0]!, -1]) : out;
+  };
   const lossOfLogits = (logits: Tensor, y: Tensor): Scalar => lossFromLogits(loss, logits, y);
   const lossOn = (x: Tensor, y: Tensor): Scalar => lossOfLogits(logitsOf(x), y);
   /** The loss and the number of correct samples (null for mse) from one forward pass. */
   const lossAndCorrectOn = (x: Tensor, y: Tensor): ChunkLossAndCorrect => {
     const [l, hits] = tf.tidy((): Tensor[] => {
-      const logits = logitsOf(x);
+      const logits = valueLogitsOf(x);
       const value = lossOfLogits(logits, y);
       if (loss === Loss.mse) return [value];
       // ce: argmax against the class id; bce: each output thresholded at logit 0, a sample
@@ -227,7 +232,7 @@ export async function openChunkedModel(model: NetworkLike, data: Dataset, opts: 
         if (!isBase) vars.forEach((v, i) => v.assign(base[i]!));
       }
     },
-    chunkLoss: (c) => withChunk(c, (x, y) => tf.tidy(() => lossOn(x, y).dataSync()[0]!)),
+    chunkLoss: (c) => withChunk(c, (x, y) => tf.tidy(() => lossOfLogits(valueLogitsOf(x), y).dataSync()[0]!)),
     chunkLossAndCorrect: (c) => withChunk(c, lossAndCorrectOn),
     chunkGrad: (c) => withChunk(c, (x, y) => valueAndGrad(() => lossOn(x, y), vars)),
     chunkHvp: (c, v) => withChunk(c, (x, y) => hessianVectorProduct(() => lossOn(x, y), vars, v, names)),

@@ -2,6 +2,7 @@ import type { tf, tfl, Tensor } from '../../engine/tf.ts';
 import { InputError } from '../../errors.ts';
 import { CheckpointFormat, type AnalysisNet, type Fold, type Network } from '../Network.ts';
 import { buildAnalysisModel, outputLayer, topologyOf } from './analysisModel.ts';
+import { foldedInference } from './foldedInference.ts';
 
 /** Floats per sample in the model's largest layer output (or its input). */
 export function largestActivation(model: tfl.LayersModel): number {
@@ -82,12 +83,14 @@ export function layersNetwork(model: tfl.LayersModel): Network {
     async analysisNet(fold: Fold): Promise<AnalysisNet> {
       const { model: net, folded } = await buildAnalysisModel(model, fold);
       const layerVars = net.trainableWeights;
+      const infer = foldedInference(net);
       return {
         vars: layerVars.map((w) => w.read() as tf.Variable),
         names: layerVars.map((w) => w.originalName),
         folded: folded as Fold,
         state: net.nonTrainableWeights.map((w) => w.read() as tf.Variable),
         apply: (x: Tensor, training: boolean) => net.apply(x, { training }) as Tensor,
+        ...(infer ? { infer } : {}),
         dispose: () => net.dispose(),
       };
     },
