@@ -1,6 +1,5 @@
 import { tf, type Tensor } from '../engine/tf.ts';
 import type { ParamVector } from '../engine/paramVector.ts';
-import { UsageError } from '../errors.ts';
 
 /**
  * What a parameter block is, read from its name and shape:
@@ -50,7 +49,7 @@ export interface BlockGroup {
 /** Parameter blocks grouped by layer, in order of first appearance. */
 export function blockGroups(names: readonly string[], shapes: readonly (readonly number[])[]): BlockGroup[] {
   if (names.length !== shapes.length) {
-    throw new UsageError(`blockGroups: ${names.length} names but ${shapes.length} shapes`);
+    throw new Error(`blockGroups: ${names.length} names but ${shapes.length} shapes`);
   }
   const byLayer = new Map<string, BlockGroup>();
   names.forEach((name, i) => {
@@ -72,7 +71,7 @@ export function restrictToBlocks(v: ParamVector, blocks: readonly number[]): Ten
   const keep = new Set(blocks);
   for (const b of blocks) {
     if (!Number.isInteger(b) || b < 0 || b >= v.length) {
-      throw new UsageError(`restrictToBlocks: block index ${b} is outside [0, ${v.length})`);
+      throw new Error(`restrictToBlocks: block index ${b} is outside [0, ${v.length})`);
     }
   }
   return v.map((t, i) => (keep.has(i) ? t.clone() : tf.zerosLike(t)));

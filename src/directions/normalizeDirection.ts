@@ -89,10 +89,10 @@ export function normalizeDirection(direction: ParamVector, weights: ParamVector,
   const norm = validateNorm(opts.norm);
   const ignore = opts.ignore ?? [];
   if (direction.length !== weights.length || direction.some((d, i) => !tf.util.arraysEqual(d.shape, weights[i]!.shape))) {
-    throw new UsageError('normalizeDirection: the direction and the weights have different layouts');
+    throw new Error('normalizeDirection: the direction and the weights have different layouts');
   }
   if (opts.names && opts.names.length !== weights.length) {
-    throw new UsageError(`normalizeDirection: ${opts.names.length} names for ${weights.length} blocks`);
+    throw new Error(`normalizeDirection: ${opts.names.length} names for ${weights.length} blocks`);
   }
   return direction.map((d, i) => {
     const w = weights[i]!;

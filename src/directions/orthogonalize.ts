@@ -1,7 +1,7 @@
 import type { Tensor } from '../engine/tf.ts';
 import * as pv from '../engine/paramVector.ts';
 import type { ParamVector } from '../engine/paramVector.ts';
-import { NumericError, UsageError } from '../errors.ts';
+import { NumericError } from '../errors.ts';
 
 /** What the orthogonalised vectors' lengths are. */
 export const Rescale = {
@@ -30,7 +30,7 @@ export interface OrthogonalizeOptions {
 export function orthogonalize(directions: readonly ParamVector[], opts: OrthogonalizeOptions = {}): Tensor[][] {
   const rescale = opts.rescale ?? Rescale.none;
   if (!Object.values(Rescale).includes(rescale)) {
-    throw new UsageError(`orthogonalize: rescale must be one of ${Object.values(Rescale).join(', ')}, got ${String(rescale)}`);
+    throw new Error(`orthogonalize: rescale must be one of ${Object.values(Rescale).join(', ')}, got ${String(rescale)}`);
   }
   const tol = opts.dependenceTolerance ?? 1e-6;
   const out: Tensor[][] = [];

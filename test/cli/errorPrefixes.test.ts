@@ -31,10 +31,6 @@ const SUBJECTS: Readonly<Record<string, string>> = {
   'linear-regression': "selftest's known minima",
   'logistic-regression': "selftest's known minima",
   objective: 'internal invariant: parameter vectors of the wrong layout (a caller\'s mistake)',
-  blockGroups: 'internal invariant (a caller\'s mistake); should be a plain Error',
-  restrictToBlocks: 'internal invariant (a caller\'s mistake); should be a plain Error',
-  normalizeDirection: 'internal invariant (a caller\'s mistake); should be a plain Error',
-  orthogonalize: 'internal invariant (a caller\'s mistake); should be a plain Error',
 };
 
 function sourceFiles(dir: string): string[] {

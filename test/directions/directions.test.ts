@@ -2,7 +2,7 @@ import test from 'ava';
 import { tf } from '../../src/engine/tf.ts';
 import * as pv from '../../src/engine/paramVector.ts';
 import { createRng } from '../../src/engine/rng.ts';
-import { NumericError, UsageError } from '../../src/errors.ts';
+import { NumericError } from '../../src/errors.ts';
 import { blockGroups, blockKind, layerOf, restrictToBlocks } from '../../src/directions/blockGroups.ts';
 import { orthogonalize } from '../../src/directions/orthogonalize.ts';
 import { randomDirection, randomUnitDirection } from '../../src/directions/randomDirection.ts';
@@ -54,7 +54,7 @@ test('blockGroups: layers from names, kinds from names and shapes', (t) => {
   t.is(layerOf('block0'), 'block0');
   t.is(blockKind('block0', [5]), 'bias');
   t.is(blockKind('bn/moving_mean', [4]), 'bn');
-  t.throws(() => blockGroups(['a'], []), { instanceOf: UsageError });
+  t.is(t.throws(() => blockGroups(['a'], []))?.constructor, Error, 'our bug, not the user\'s: a plain Error (exit 1)');
 });
 
 test('restrictToBlocks zeroes the other blocks and keeps the listed ones', (t) => {
@@ -62,7 +62,7 @@ test('restrictToBlocks zeroes the other blocks and keeps the listed ones', (t) =
   const r = restrictToBlocks(v, [1]);
   t.true(pv.flatten([r[0]!, r[2]!]).every((x) => x === 0));
   t.deepEqual(pv.flatten([r[1]!]), pv.flatten([v[1]!]));
-  t.throws(() => restrictToBlocks(v, [3]), { instanceOf: UsageError, message: /block index 3/ });
+  t.is(t.throws(() => restrictToBlocks(v, [3]), { message: /block index 3/ })?.constructor, Error);
   pv.dispose(v, r);
 });
 
