@@ -169,3 +169,22 @@ test('swa: an --out held by a running process is refused naming the holder, noth
   t.true(existsSync(path.join(out, 'model.json')));
   t.false(existsSync(lockPathFor(out)), 'the lock is released at the end');
 });
+
+test('run and demo: an --out held by a running process is refused naming the holder, before any work, nothing written', async (t) => {
+  const live = liveProcess();
+  try {
+    for (const [command, args] of [
+      ['run', ['run', 'analyses/sam-vs-sgd.json']],
+      ['demo', ['demo', '--epochs', '4']],
+    ] as const) {
+      const out = path.join(dir, `${command}-locked`);
+      writeFileSync(lockPathFor(out), JSON.stringify({ pid: live.pid, host: os.hostname(), command, since: '2025-01-01T00:00:00.000Z' }));
+      const r = await sharpness([...args, '--backend', 'cpu', '--out', out]);
+      t.is(r.status, 2, r.stderr);
+      t.regex(r.stderr, new RegExp(`${command}: --out .*${command}-locked is in use by another sharpness process \\(${command}, pid ${live.pid} on .*\\)`));
+      t.false(existsSync(out), `${command}: nothing written`);
+    }
+  } finally {
+    live.kill('SIGKILL');
+  }
+});

@@ -127,6 +127,16 @@ export async function handler(argv: CommandArgs<DemoOptions>): Promise<void> {
   const started = performance.now();
   checkOptions('demo', DEMO_OPTIONS, argv);
   const outDir = argv.out ?? path.join('reports', 'demo');
+  const { lockOutput } = await import('../../io/outputLock.ts');
+  const unlock = lockOutput('demo', outDir);
+  try {
+    await demoInto(argv, outDir, started);
+  } finally {
+    unlock();
+  }
+}
+
+async function demoInto(argv: CommandArgs<DemoOptions>, outDir: string, started: number): Promise<void> {
   const { startEngine } = await import('../output.ts');
   await startEngine(argv);
   const { runTrain } = await import('../../training/runTrain.ts');

@@ -27,6 +27,8 @@ export async function handler(argv: CommandArgs<RunOptions>): Promise<void> {
   await startEngine(argv);
   let epochs = 0;
   const progress = throttle(5000, (line: string) => note(argv, line));
+  const { lockOutput } = await import('../../io/outputLock.ts');
+  const unlock = lockOutput('run', outDir);
   const release = onInterrupt(() => `run: finished training runs are in ${outDir}; rerun the same command to continue`);
   try {
     const result = await runRecipe(recipe, {
@@ -43,5 +45,6 @@ export async function handler(argv: CommandArgs<RunOptions>): Promise<void> {
     printResult(argv, result, () => `${formatRecipeTable(result)}results: ${path.join(outDir, 'results.json')}, ${path.join(outDir, 'results.md')}`);
   } finally {
     release();
+    unlock();
   }
 }
