@@ -13,6 +13,7 @@ import { buildAnalysisModel } from '../../src/formats/layers/analysisModel.ts';
 import { foldedInference } from '../../src/formats/layers/foldedInference.ts';
 import { layersNetwork } from '../../src/formats/layers/layersNetwork.ts';
 import { cnn } from '../../src/models/cnn.ts';
+import { resnet } from '../../src/models/resnet.ts';
 import { mlp } from '../../src/models/mlp.ts';
 import { createModelObjective } from '../../src/objective/modelObjective.ts';
 import { Loss } from '../../src/objective/losses.ts';
@@ -109,15 +110,51 @@ test('folded inference follows the variables when the point moves', async (t) =>
   model.dispose();
 });
 
-test('nothing to fold: an MLP, or a functional model, has no folded pass', async (t) => {
+test('nothing to fold: an MLP has no folded pass', async (t) => {
   const m = mlp([4], 3, 1, { hidden: 5 });
   const { model: a } = await buildAnalysisModel(m, null);
   t.is(foldedInference(a), null);
-  const input = tfl.input({ shape: [6, 6, 1] });
-  const out = tfl.layers.flatten().apply(tfl.layers.batchNormalization().apply(tfl.layers.conv2d({ filters: 2, kernelSize: 3 }).apply(input))) as tfl.SymbolicTensor;
+  a.dispose();
+  m.dispose();
+});
+
+test('functional models: the built-in ResNet (residual adds, projections) folds and equals the layers forward', async (t) => {
+  const model = resnet([8, 8, 1], 3, 2);
+  randomizeBatchNorm(model, 6);
+  const { model: a } = await buildAnalysisModel(model, 'softmax');
+  const infer = foldedInference(a);
+  t.truthy(infer);
+  const x = tf.randomNormal([4, 8, 8, 1], 0, 1, 'float32', 3);
+  const want = a.apply(x, { training: false }) as tf.Tensor;
+  const got = tf.tidy(() => infer!(x));
+  const rel = maxRelDiff(got, want);
+  t.true(rel < 2e-6 && rel > 0, `max |folded - layers| / max |layers| = ${rel}`);
+  tf.dispose([x, want, got]);
+  a.dispose();
+  model.dispose();
+});
+
+test('a convolution whose output another layer also reads is not folded (and the rest still is)', async (t) => {
+  const L = tfl.layers;
+  const input = tfl.input({ shape: [6, 6, 2] });
+  const c = L.conv2d({ filters: 2, kernelSize: 3, padding: 'same', name: 'shared_conv' }).apply(input) as tfl.SymbolicTensor;
+  const b = L.batchNormalization({ name: 'bn_a' }).apply(c) as tfl.SymbolicTensor;
+  const sum = L.add().apply([b, c]) as tfl.SymbolicTensor; // c read twice
+  const c2 = L.conv2d({ filters: 3, kernelSize: 3, name: 'conv_b' }).apply(sum) as tfl.SymbolicTensor;
+  const out = L.flatten().apply(L.activation({ activation: 'relu' }).apply(L.batchNormalization({ name: 'bn_b' }).apply(c2))) as tfl.SymbolicTensor;
   const f = tfl.model({ inputs: input, outputs: out });
-  t.is(foldedInference(f), null);
-  tf.dispose([a, m, f] as unknown as tf.Tensor[]);
+  randomizeBatchNorm(f, 12);
+  const infer = foldedInference(f);
+  t.truthy(infer, 'conv_b -> bn_b -> relu folds');
+  const x = tf.randomNormal([3, 6, 6, 2], 0, 1, 'float32', 8);
+  const want = f.apply(x, { training: false }) as tf.Tensor;
+  const got = tf.tidy(() => infer!(x));
+  t.true(maxRelDiff(got, want) < 2e-6);
+  tf.dispose([x, want, got]);
+  // with the shared convolution only, nothing folds
+  const only = tfl.model({ inputs: input, outputs: L.flatten().apply(sum) as tfl.SymbolicTensor });
+  t.is(foldedInference(only), null);
+  f.dispose();
 });
 
 test("the objective's loss (folded) equals its gradient path's loss value (layers forward) on a BN CNN", async (t) => {

@@ -1,5 +1,5 @@
 /**
- * The inference forward pass of a Sequential analysis model with each Conv2D ->
+ * The inference forward pass of a layers analysis model (Sequential or functional) with each Conv2D ->
  * BatchNormalization (-> ReLU) run as ONE fused convolution, for values only (losses,
  * accuracies: no gradient is ever taken through it).
  *
@@ -13,8 +13,8 @@
  * The folded constants are computed from the layers' current weights at each call, so
  * moving the point (assigning the variables) moves them too. Values equal the layers'
  * own forward pass up to float32 rounding (a product taken in another order); tests bound
- * the difference. Anything else (other layers, other BatchNorm placements, functional
- * models) runs as the layer itself runs: `null` when nothing folds.
+ * the difference. Anything else (other layers, a BatchNorm elsewhere, a convolution whose
+ * output another layer also reads) runs as the layer itself runs: `null` when nothing folds.
  */
 import { tf, tfl, type Tensor } from '../../engine/tf.ts';
 
@@ -75,27 +75,70 @@ function foldedConv(x: Tensor, conv: tfl.layers.Layer, bn: tfl.layers.Layer, rel
   });
 }
 
+type Sym = tfl.SymbolicTensor;
+
+/** The one layer reading `t` when exactly one layer (once) does, else null. */
+function soleConsumer(layer: tfl.layers.Layer): tfl.layers.Layer | null {
+  const out = layer.outboundNodes;
+  return out.length === 1 ? out[0]!.outboundLayer : null;
+}
+
 /**
- * The folded inference forward of `model` (see module comment), or null when the model is
- * not Sequential or has no Conv2D -> BatchNormalization pair. Call inside tf.tidy.
+ * The folded inference forward of `model` (see module comment), or null when a layer is
+ * applied more than once (shared layers), the model has several inputs or outputs, or
+ * nothing folds. The graph runs layer by layer in the model's (topological) order, each
+ * layer as it runs itself, except Conv2D -> BatchNormalization (-> ReLU) chains whose
+ * intermediate outputs nothing else reads. Call inside tf.tidy.
  */
 export function foldedInference(model: tfl.LayersModel): ((x: Tensor) => Tensor) | null {
-  if (model.getClassName() !== 'Sequential') return null;
-  const layers = model.layers;
-  if (!layers.some((l, i) => foldable(l, layers[i + 1]))) return null;
+  if (model.inputs.length !== 1 || model.outputs.length !== 1) return null;
+  const layers = model.layers.filter((l) => l.getClassName() !== 'InputLayer');
+  if (layers.some((l) => l.inboundNodes.length !== 1)) return null;
+  // conv layer -> [bn, relu?] for each chain that folds
+  const chains = new Map<tfl.layers.Layer, { bn: tfl.layers.Layer; relu: tfl.layers.Layer | null }>();
+  for (const l of layers) {
+    const bn = soleConsumer(l);
+    if (!bn || !foldable(l, bn) || bn.inboundNodes[0]!.inputTensors.length !== 1) continue;
+    const next = soleConsumer(bn);
+    const relu = next && isRelu(next) && next.inboundNodes[0]!.inputTensors.length === 1 ? next : null;
+    chains.set(l, { bn, relu });
+  }
+  if (chains.size === 0) return null;
+  const folded = new Set([...chains.values()].flatMap((c) => (c.relu ? [c.bn, c.relu] : [c.bn])));
+  const input = model.inputs[0]!;
+  const output = model.outputs[0]!;
   return (x: Tensor) => {
-    let h = x;
-    for (let i = 0; i < layers.length; i++) {
-      const layer = layers[i]!;
-      const bn = layers[i + 1];
-      if (foldable(layer, bn) && h.rank === 4) {
-        const relu = isRelu(layers[i + 2]);
-        h = foldedConv(h, layer, bn, relu);
-        i += relu ? 2 : 1;
-      } else {
-        h = layer.apply(h, { training: false }) as Tensor;
+    const values = new Map<number, Tensor>([[input.id, x]]);
+    const valueOf = (t: Sym): Tensor => {
+      const v = values.get(t.id);
+      if (!v) throw new Error(`foldedInference: no value for ${t.name} (the layers are not in topological order)`);
+      return v;
+    };
+    for (const layer of layers) {
+      if (folded.has(layer)) continue;
+      const node = layer.inboundNodes[0]!;
+      const ins = node.inputTensors.map(valueOf);
+      const chain = chains.get(layer);
+      if (chain && ins[0]!.rank === 4) {
+        const last = chain.relu ?? chain.bn;
+        values.set(last.inboundNodes[0]!.outputTensors[0]!.id, foldedConv(ins[0]!, layer, chain.bn, chain.relu !== null));
+        continue;
       }
+      if (chain) {
+        // not a batch of images after all: run the chain's layers as they run themselves
+        const z = layer.apply(ins[0]!, { training: false }) as Tensor;
+        let h = chain.bn.apply(z, { training: false }) as Tensor;
+        values.set(chain.bn.inboundNodes[0]!.outputTensors[0]!.id, h);
+        if (chain.relu) {
+          h = chain.relu.apply(h, { training: false }) as Tensor;
+          values.set(chain.relu.inboundNodes[0]!.outputTensors[0]!.id, h);
+        }
+        continue;
+      }
+      const out = layer.apply(ins.length === 1 ? ins[0]! : ins, { training: false }) as Tensor | Tensor[];
+      const outs = Array.isArray(out) ? out : [out];
+      node.outputTensors.forEach((t, i) => values.set(t.id, outs[i]!));
     }
-    return h;
+    return valueOf(output);
   };
 }
