@@ -35,6 +35,7 @@ import {
   type KnownMinimum,
   type RescalingRelation,
 } from './knownMinima.ts';
+import { DEFAULT_SEED } from '../engine/rng.ts';
 
 export interface SelftestOptions {
   /** The known-minima directory (default: the package's fixtures/known-minima). */
@@ -93,7 +94,7 @@ type Opened = Analysis;
 
 /** A known minimum opened by the same opener the commands use (BatchNorm in eval mode, default chunks). */
 async function openMinimum(dir: string, m: KnownMinimum, l2: number): Promise<Opened> {
-  const spec = { checkpoint: path.join(dir, m.checkpoint), data: m.data, loss: m.loss, bn: BnMode.eval, l2, batchSize: AUTO_BATCH_SIZE as BatchSize, seed: 0 };
+  const spec = { checkpoint: path.join(dir, m.checkpoint), data: m.data, loss: m.loss, bn: BnMode.eval, l2, batchSize: AUTO_BATCH_SIZE as BatchSize, seed: DEFAULT_SEED };
   return openAnalysisFor(spec, { cwd: dir, engine: currentEngine() });
 }
 

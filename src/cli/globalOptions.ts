@@ -2,6 +2,7 @@ import type { Argv } from 'yargs';
 import { Backend, BACKENDS } from '../engine/backendNames.ts';
 import { integerInRange } from '../limits.ts';
 import { applyOptions, type OptionTable } from './options/OptionTable.ts';
+import { DEFAULT_SEED } from '../engine/rng.ts';
 
 /** Options every command accepts; a command's handler receives them already validated. */
 export interface GlobalOptions {
@@ -29,7 +30,7 @@ const checkSeed = (value: unknown): number => integerInRange('', 'seed', value, 
 export const GLOBAL_OPTIONS = {
   backend: { kind: 'string', describe: 'engine: auto picks tensorflow-gpu, then tensorflow, then wasm', choices: BACKENDS, default: Backend.auto, requiresArg: true },
   threads: { kind: 'raw', describe: 'threads for the engine (an integer >= 1)', coerce: checkThreads },
-  seed: { kind: 'raw', describe: 'seed for every random choice (an integer >= 0)', default: 0, requiresArg: true, coerce: checkSeed },
+  seed: { kind: 'raw', describe: 'seed for every random choice (an integer >= 0)', default: DEFAULT_SEED, requiresArg: true, coerce: checkSeed },
   out: { kind: 'string', describe: 'path of the result file' },
   json: { kind: 'boolean', describe: 'print the result document as JSON on stdout', default: false },
   quiet: { kind: 'boolean', describe: 'print nothing on stderr but errors', default: false },

@@ -9,6 +9,9 @@ import { UsageError } from '../errors.ts';
  * (never the unseeded global source), so the same seed gives the same numbers on every backend:
  * samples are drawn here in JS, then uploaded as tensors.
  */
+/** The seed every command and library function uses unless given one (--seed). */
+export const DEFAULT_SEED = 0;
+
 export interface Rng {
   readonly seed: number;
   /** Uniform in [0, 1). */

@@ -11,6 +11,7 @@ import { POWER_DEFAULTS } from './powerIteration.ts';
 import { SOLVERS, Solver, TRACE_METHODS, TraceMethod, isSolver, isTraceMethod } from './types.ts';
 import { positiveNumber, seedOf, topKOf } from './validate.ts';
 import { countOption } from '../limits.ts';
+import { DEFAULT_SEED } from '../engine/rng.ts';
 
 export interface HessianOptions {
   solver: Solver;
@@ -44,7 +45,7 @@ export const HESSIAN_DEFAULTS: Readonly<HessianOptions> = {
   topK: 1,
   smallest: false,
   tol: LANCZOS_DEFAULTS.tol,
-  seed: 0,
+  seed: DEFAULT_SEED,
   trace: false,
   traceMethod: TRACE_DEFAULTS.method,
   probes: TRACE_DEFAULTS.probes,

@@ -14,7 +14,7 @@
  * decays (test/hessian/hutchinson.test.ts and bench/hessian.bench.ts show it).
  */
 import { tf } from '../engine/tf.ts';
-import { createRng, rademacherArray, type Rng } from '../engine/rng.ts';
+import { createRng, rademacherArray, type Rng, DEFAULT_SEED } from '../engine/rng.ts';
 import { NumericError, UsageError } from '../errors.ts';
 import { applyFlat, type HvpOperator } from './HvpOperator.ts';
 import { OrthonormalBasis, dotFlat, normFlat } from './OrthonormalBasis.ts';
@@ -25,7 +25,7 @@ export const TRACE_DEFAULTS = {
   method: TraceMethod.hutchinson,
   /** HVPs (Hutchinson: probes). */
   probes: 100,
-  seed: 0,
+  seed: DEFAULT_SEED,
 } as const;
 
 export interface TraceOptions {

@@ -18,7 +18,7 @@
  * are certain. For k = 1 a copy cannot change the answer, so no run is spent on it.
  */
 import { tf, type Tensor } from '../engine/tf.ts';
-import { createRng, normalArray } from '../engine/rng.ts';
+import { createRng, normalArray, DEFAULT_SEED } from '../engine/rng.ts';
 import { UsageError } from '../errors.ts';
 import { applyFlat, toBlocks, type HvpOperator } from './HvpOperator.ts';
 import { OrthonormalBasis, normFlat } from './OrthonormalBasis.ts';
@@ -32,7 +32,7 @@ export const LANCZOS_DEFAULTS = {
   tol: 1e-3,
   /** Lanczos steps in all (every run), not per eigenvalue. */
   maxIter: 200,
-  seed: 0,
+  seed: DEFAULT_SEED,
 } as const;
 
 export interface LanczosEigenOptions {

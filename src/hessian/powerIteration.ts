@@ -10,7 +10,7 @@
  * the last step is reported too (no extra HVP).
  */
 import { tf, type Tensor } from '../engine/tf.ts';
-import { createRng, normalArray } from '../engine/rng.ts';
+import { createRng, normalArray, DEFAULT_SEED } from '../engine/rng.ts';
 import { UsageError } from '../errors.ts';
 import { applyFlat, toBlocks, type HvpOperator } from './HvpOperator.ts';
 import { OrthonormalBasis, dotFlat, normFlat, normalised } from './OrthonormalBasis.ts';
@@ -24,7 +24,7 @@ export const POWER_DEFAULTS = {
   tol: 1e-3,
   /** HVPs per eigenvalue. */
   maxIter: 100,
-  seed: 0,
+  seed: DEFAULT_SEED,
 } as const;
 
 export interface PowerIterationOptions {

@@ -9,7 +9,7 @@
  * Run i starts from rng.fork(i) alone (slqRuns computes any subset; densityFromRuns merges).
  */
 import { tf } from '../engine/tf.ts';
-import { createRng, rademacherArray } from '../engine/rng.ts';
+import { createRng, rademacherArray, DEFAULT_SEED } from '../engine/rng.ts';
 import { UsageError } from '../errors.ts';
 import type { HvpOperator } from './HvpOperator.ts';
 import { lanczosProcess, ritz } from './lanczos.ts';
@@ -21,7 +21,7 @@ export const SLQ_DEFAULTS = {
   runs: 1,
   /** PyHessian's iter. */
   steps: 100,
-  seed: 0,
+  seed: DEFAULT_SEED,
   /** PyHessian's num_bins. */
   gridPoints: 10000,
 } as const;

@@ -1,4 +1,4 @@
-import { validateSeed } from '../engine/rng.ts';
+import { validateSeed, DEFAULT_SEED } from '../engine/rng.ts';
 import { UsageError } from '../errors.ts';
 import { countOption } from '../limits.ts';
 import { BALL_NORMS, BallNorm, isBallNorm } from './perturbationSet.ts';
@@ -24,7 +24,7 @@ export interface BallOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-export const BALL_DEFAULTS = { steps: 20, restarts: 2, samples: 32, seed: 0, eta: 0 } as const;
+export const BALL_DEFAULTS = { steps: 20, restarts: 2, samples: 32, seed: DEFAULT_SEED, eta: 0 } as const;
 
 /** Options with every default filled in and every value checked. */
 export interface ValidatedBallOptions {

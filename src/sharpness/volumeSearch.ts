@@ -6,7 +6,7 @@
 import type { Tensor } from '../engine/tf.ts';
 import * as pv from '../engine/paramVector.ts';
 import type { ParamVector } from '../engine/paramVector.ts';
-import { createRng, validateSeed, type Rng } from '../engine/rng.ts';
+import { createRng, validateSeed, type Rng, DEFAULT_SEED } from '../engine/rng.ts';
 import { UsageError } from '../errors.ts';
 import { countOption } from '../limits.ts';
 import type { Objective } from '../objective/Objective.ts';
@@ -46,7 +46,7 @@ export const VOLUME_DEFAULTS = {
   tolerance: 1e-3,
   bootstrap: 1000,
   confidence: 0.95,
-  seed: 0,
+  seed: DEFAULT_SEED,
 } as const;
 
 export interface ValidatedVolume {

@@ -24,6 +24,7 @@ import { parseRecipe, runConfig, type Recipe } from './recipe.ts';
 import { formatRecipeTableMarkdown, recipeTable, type RecipeTable, type SeedSummary } from '../report/recipeTable.ts';
 import { runTraining, type RunEvents, type SolutionResult } from './runTraining.ts';
 import { formatDuration } from './progress.ts';
+import { DEFAULT_SEED } from '../engine/rng.ts';
 
 export const RECIPE_RESULT_SCHEMA = 'sharpness/recipe-result@1';
 
@@ -103,7 +104,7 @@ async function lambdaMax(
   data: Dataset,
   opts: { maxIter?: number; tol?: number },
 ): Promise<{ value: number; converged: boolean; hvps: number }> {
-  const spec = { checkpoint: checkpointDir, data: data.spec, loss: 'auto', bn: BnMode.eval, l2: 0, batchSize: AUTO_BATCH_SIZE as BatchSize, seed: 0 };
+  const spec = { checkpoint: checkpointDir, data: data.spec, loss: 'auto', bn: BnMode.eval, l2: 0, batchSize: AUTO_BATCH_SIZE as BatchSize, seed: DEFAULT_SEED };
   const a = await openAnalysisFor(spec, { data });
   try {
     const o = a.objective;

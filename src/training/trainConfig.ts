@@ -7,6 +7,7 @@ import { UsageError } from '../errors.ts';
 import { parseP } from './samPerturbation.ts';
 import { compileLrFormula, FORMULA_VARIABLES, looksLikeFormula, type LrFormula } from './lrFormula.ts';
 import { FORMULA, SCHEDULES, Schedule, baseLr, isSchedule, type BaseSchedule, type LrPlan } from './schedules.ts';
+import { DEFAULT_SEED } from '../engine/rng.ts';
 
 export const Method = {
   /** Heavy-ball SGD. */
@@ -72,7 +73,7 @@ export const TRAIN_DEFAULTS = {
   asamEta: 0,
   cycle: 1,
   saveEvery: 0,
-  seed: 0,
+  seed: DEFAULT_SEED,
 } as const;
 
 /** Most FGE snapshots a run may take (each is a checkpoint on disk). */
