@@ -11,6 +11,7 @@ import { InputError } from '../../errors.ts';
 import { HostTensor, isHost } from './HostTensor.ts';
 import { Attributes } from './attributes.ts';
 import { OP_TABLE } from './opTable.ts';
+import { convBatchNorm } from './ops/nnOps.ts';
 import { OpError, registerPersistent, type OpContext, type Value } from './ops/value.ts';
 import { dataTypeName, toNumber } from './tensorProto.ts';
 
@@ -32,6 +33,12 @@ export interface RunOptions {
   onBatchStats?: OpContext['onBatchStats'];
   /** Called with every value the run computes (for activation sizes). */
   observe?: (name: string, value: Value) => void;
+  /**
+   * Values only (no gradient will be taken): with training false, each Conv ->
+   * BatchNormalization (-> Relu) chain whose intermediate tensors nothing else reads runs as
+   * one convolution with the BatchNorm folded in (equal up to float32 rounding).
+   */
+  fuse?: boolean;
 }
 
 interface PlannedNode {
@@ -40,6 +47,8 @@ interface PlannedNode {
   attrs: Attributes;
   inputs: string[];
   outputs: string[];
+  /** A Conv fused with the BatchNormalization (and Relu) after it: inputs are the Conv's, then the BatchNorm's scale, B, mean, var. */
+  fusedBn?: { convInputs: number; epsilon: number; relu: boolean };
 }
 
 export function nodeLabel(node: NodeProto, index: number): string {
@@ -82,6 +91,7 @@ export class OnnxGraph {
   private readonly plan: PlannedNode[] = [];
   private readonly persistent: Tensor[] = [];
   private readonly prunedPlans = new Map<string, PlannedNode[]>();
+  private readonly fusedPlans = new Map<string, PlannedNode[]>();
 
   /**
    * `initializers`: every graph initializer decoded (float types already float32), in graph
@@ -245,7 +255,8 @@ export class OnnxGraph {
     };
     let outs: Value[];
     try {
-      outs = OP_TABLE[p.node.opType!]!.run(inputs, ctx);
+      const f = p.fusedBn;
+      outs = f ? [convBatchNorm(inputs.slice(0, f.convInputs), inputs.slice(f.convInputs), ctx, f.epsilon, f.relu)] : OP_TABLE[p.node.opType!]!.run(inputs, ctx);
     } catch (e) {
       if (e instanceof InputError) throw e;
       const msg = (e as Error).message?.split('\n')[0] ?? String(e);
@@ -278,6 +289,46 @@ export class OnnxGraph {
     return p;
   }
 
+  /**
+   * planFor(want) with each Conv -> BatchNormalization (inference, one output) (-> Relu)
+   * chain as one node, where nothing else reads the Conv's output (nor, for the Relu, the
+   * BatchNorm's) and neither is wanted. The fused node takes the chain's last position, so
+   * every input of the chain is computed before it.
+   */
+  private fusedPlanFor(want: readonly string[]): PlannedNode[] {
+    const key = want.join('\u0000');
+    let p = this.fusedPlans.get(key);
+    if (p) return p;
+    const plan = this.planFor(want);
+    const readers = new Map<string, PlannedNode[]>();
+    for (const n of this.plan) for (const x of new Set(n.inputs)) if (x) readers.set(x, [...(readers.get(x) ?? []), n]);
+    const kept = new Set([...want, ...this.outputs.map((o) => o.name)]);
+    const soleReader = (t: string | undefined): PlannedNode | null => {
+      const r = t === undefined ? undefined : readers.get(t);
+      return r && r.length === 1 && !kept.has(t!) ? r[0]! : null;
+    };
+    const chainAt = new Map<PlannedNode, PlannedNode>(); // last node of a chain -> its fused node
+    const inChain = new Set<PlannedNode>();
+    for (const c of plan) {
+      if (c.node.opType !== 'Conv' || c.outputs.length !== 1) continue;
+      const bn = soleReader(c.outputs[0]);
+      if (!bn || bn.node.opType !== 'BatchNormalization' || bn.inputs[0] !== c.outputs[0] || bn.outputs.length !== 1 || bn.attrs.int('training_mode', 0) !== 0) continue;
+      const r = soleReader(bn.outputs[0]);
+      const relu = r && r.node.opType === 'Relu' ? r : null;
+      const last = relu ?? bn;
+      chainAt.set(last, {
+        ...c,
+        inputs: [...c.inputs, ...bn.inputs.slice(1)],
+        outputs: [...last.outputs],
+        fusedBn: { convInputs: c.inputs.length, epsilon: bn.attrs.float('epsilon', 1e-5), relu: relu !== null },
+      });
+      for (const n of [c, bn, ...(relu ? [relu] : [])]) inChain.add(n);
+    }
+    p = plan.flatMap((n) => (chainAt.has(n) ? [chainAt.get(n)!] : inChain.has(n) ? [] : [n]));
+    this.fusedPlans.set(key, p);
+    return p;
+  }
+
   /** The decoded value of an initializer (parameters and state included). */
   initializer(name: string): HostTensor | undefined {
     return this.initializers.get(name);
@@ -295,7 +346,7 @@ export class OnnxGraph {
   run(feeds: ReadonlyMap<string, Value>, opts: RunOptions, want: readonly string[] = this.outputs.map((o) => o.name)): Value[] {
     const env = new Map<string, Value>(feeds);
     const get = (nm: string): Value | undefined => env.get(nm) ?? this.folded.get(nm);
-    for (const p of this.planFor(want)) {
+    for (const p of opts.fuse && !opts.training ? this.fusedPlanFor(want) : this.planFor(want)) {
       const outs = this.runNode(p, get, opts, false);
       p.outputs.forEach((o, k) => {
         if (!o || outs[k] === undefined) return;

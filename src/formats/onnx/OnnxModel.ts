@@ -25,6 +25,8 @@ export interface OnnxForwardOptions {
    * to the caller's tf.tidy scope: tf.keep them to use them after it ends.
    */
   onBatchStats?: BatchStatsCallback;
+  /** Values only, never differentiated: Conv -> BatchNormalization (-> Relu) run as one convolution (OnnxGraph's RunOptions.fuse). */
+  fuse?: boolean;
 }
 
 export interface OnnxModel {

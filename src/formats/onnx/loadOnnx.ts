@@ -172,7 +172,7 @@ export function createOnnxModel(bytes: Uint8Array, file: string, external: Reado
       return Float32Array.from(t.data);
     },
     forward(x: Tensor, ps: readonly Tensor[], ss: readonly Tensor[], opts: OnnxForwardOptions): Tensor {
-      const [y] = graph.run(feedsFor(x, ps, ss), { training: opts.training, onBatchStats: opts.onBatchStats }, [opts.skipFinal ? logitsName : output.name]);
+      const [y] = graph.run(feedsFor(x, ps, ss), { training: opts.training, onBatchStats: opts.onBatchStats, fuse: opts.fuse === true }, [opts.skipFinal ? logitsName : output.name]);
       return y as Tensor;
     },
     serialize(newParams: readonly Float32Array[], newState: readonly Float32Array[]): Uint8Array {

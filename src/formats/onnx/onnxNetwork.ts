@@ -48,6 +48,7 @@ export function onnxNetwork(m: OnnxModel, valueOf: (name: string) => Float32Arra
         folded: skipFinal ? fold : null,
         state,
         apply: (x: Tensor, training: boolean) => m.forward(x, vars, state, { training, skipFinal }),
+        infer: (x: Tensor) => m.forward(x, vars, state, { training: false, skipFinal, fuse: true }),
         dispose: () => tf.dispose([...vars, ...state]),
       };
     },

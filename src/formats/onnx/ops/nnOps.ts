@@ -101,7 +101,21 @@ function dilateKernel(w: Tensor, axis: number, d: number): Tensor {
   return tf.slice(flat, new Array<number>(shape.length).fill(0), size);
 }
 
-export const Conv: OpFn = ([xv, wv, bv], ctx) => {
+/**
+ * A BatchNormalization (inference) and maybe a Relu folded into the Conv before it:
+ * y = relu(s * (conv(x, w) + b - mean) + beta) = relu(conv(x, w * s) + (b - mean) * s + beta)
+ * with s = scale / sqrt(var + eps), per output channel (values only: see foldedConvBn).
+ */
+export interface ConvEpilogue {
+  scale: Tensor;
+  beta: Tensor;
+  mean: Tensor;
+  variance: Tensor;
+  epsilon: number;
+  relu: boolean;
+}
+
+function conv(xv: Value | undefined, wv: Value | undefined, bv: Value | undefined, ctx: OpContext, epilogue?: ConvEpilogue): Tensor {
   if (xv === undefined || wv === undefined) throw new OpError('Conv needs X and W');
   const { x4, lifted } = lift(F(xv), 'Conv');
   let w = F(wv);
@@ -114,10 +128,28 @@ export const Conv: OpFn = ([xv, wv, bv], ctx) => {
     throw new OpError(`X has ${inC} channels, W is [${w.shape.join(',')}] with group ${group}: they do not match`);
   }
   const win = window2d(ctx, [x4.shape[2]!, x4.shape[3]!], [kh, kw], lifted);
+  let bias = bv === undefined ? null : F(bv);
+  if (epilogue) {
+    const s = tf.div(epilogue.scale, tf.sqrt(tf.add(epilogue.variance, epilogue.epsilon)));
+    w = tf.mul(w, tf.reshape(s, [outC, 1, 1, 1]));
+    bias = tf.add(tf.mul(bias ? tf.sub(bias, epilogue.mean) : tf.neg(epilogue.mean), s), epilogue.beta);
+  }
   w = dilateKernel(dilateKernel(w, 2, win.dilations[0]), 3, win.dilations[1]);
   const x = padNhwc(tf.transpose(x4, NHWC), win, 0, false);
   const strides = win.strides;
   let y: Tensor;
+  if (group === 1 && epilogue) {
+    // bias and ReLU in the convolution's own kernel: no extra pass over its output
+    y = tf.fused.conv2d({
+      x: x as tf.Tensor4D,
+      filter: tf.transpose(w, [2, 3, 1, 0]) as tf.Tensor4D,
+      strides,
+      pad: 'valid',
+      bias: bias!,
+      activation: epilogue.relu ? 'relu' : 'linear',
+    });
+    return unlift(tf.transpose(y, NCHW), lifted);
+  }
   if (group === 1) {
     y = tf.conv2d(x as tf.Tensor4D, tf.transpose(w, [2, 3, 1, 0]) as tf.Tensor4D, strides, 'valid');
   } else if (inPerGroup === 1 && strides[0] === strides[1]) {
@@ -133,9 +165,24 @@ export const Conv: OpFn = ([xv, wv, bv], ctx) => {
     );
   }
   y = tf.transpose(y, NCHW);
-  if (bv !== undefined) y = tf.add(y, tf.reshape(F(bv), [1, outC, 1, 1]));
-  return [unlift(y, lifted)];
-};
+  if (bias) y = tf.add(y, tf.reshape(bias, [1, outC, 1, 1]));
+  if (epilogue?.relu) y = tf.relu(y);
+  return unlift(y, lifted);
+}
+
+export const Conv: OpFn = ([xv, wv, bv], ctx) => [conv(xv, wv, bv, ctx)];
+
+/**
+ * Conv -> BatchNormalization (inference) (-> Relu) as one convolution (the graph's folded
+ * plan, for values only): `convInputs` are the Conv's X, W, B; `bnInputs` the
+ * BatchNormalization's scale, B, mean, var.
+ */
+export function convBatchNorm(convInputs: (Value | undefined)[], bnInputs: (Value | undefined)[], ctx: OpContext, epsilon: number, relu: boolean): Tensor {
+  const [sv, bv, mv, vv] = bnInputs;
+  if ([sv, bv, mv, vv].some((v) => v === undefined)) throw new OpError('BatchNormalization needs X, scale, B, mean and var');
+  const flat = (v: Value) => tf.reshape(F(v), [-1]);
+  return conv(convInputs[0], convInputs[1], convInputs[2], ctx, { scale: flat(sv!), beta: flat(bv!), mean: flat(mv!), variance: flat(vv!), epsilon, relu });
+}
 
 function poolSetup(xv: Value | undefined, ctx: OpContext, op: string) {
   if (xv === undefined) throw new OpError(`${op} needs X`);
