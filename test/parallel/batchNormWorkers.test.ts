@@ -6,7 +6,7 @@
  * weights; 1 worker starts no thread; a worker that cannot build the network fails with a
  * typed error (not a hang) and the pool stays failed; no thread is left after close().
  */
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { tf, tfl } from '../../src/engine/tf.ts';
 import { createRng } from '../../src/engine/rng.ts';
 import { InputError } from '../../src/errors.ts';
@@ -35,7 +35,7 @@ async function waitForExit(): Promise<number> {
 const bytes = (a: Float32Array | Float64Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 
 /** Same bits: every statistic's mean and variance (float64) and count. */
-function sameStats(t: { true(v: boolean, m?: string): void; is(a: unknown, b: unknown, m?: string): void }, a: (BatchNormLayerStats | OnnxBatchNormStats)[], b: typeof a, what: string): void {
+function sameStats(t: ExecutionContext, a: (BatchNormLayerStats | OnnxBatchNormStats)[], b: typeof a, what: string): void {
   t.is(a.length, b.length, `${what}: layer count`);
   a.forEach((s, i) => {
     const o = b[i]!;

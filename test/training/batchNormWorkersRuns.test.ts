@@ -57,9 +57,9 @@ test.serial('train --method swa: --workers 2 starts workers and writes the same 
   }
   t.true(a.summary.solutions['swa']!.sha256 === b.summary.solutions['swa']!.sha256);
   t.deepEqual(a.doc.options, b.doc.options, 'the recorded options do not hold --workers');
-  const log = async (dir: string) => JSON.parse((await file(dir, 'train-log.json')).toString('utf8')) as { fingerprint: unknown; epochs: unknown };
+  const log = async (dir: string) => JSON.parse((await file(dir, 'train-log.json')).toString('utf8')) as { fingerprint: unknown; epochs: { swa?: unknown }[] };
   t.deepEqual((await log(one)).fingerprint, (await log(two)).fingerprint, 'the fingerprint does not hold --workers');
-  t.deepEqual((await log(one)).epochs.map((e: { swa?: unknown }) => e.swa), (await log(two)).epochs.map((e: { swa?: unknown }) => e.swa), 'same SWA eval scores each epoch');
+  t.deepEqual((await log(one)).epochs.map((e) => e.swa), (await log(two)).epochs.map((e) => e.swa), 'same SWA eval scores each epoch');
   // The finished --workers 2 run, rerun with --workers 1: accepted, the same solutions rewritten.
   const again = await runTrain(run(two, 1), hooks);
   t.is(again.summary.solutions['swa']!.sha256, b.summary.solutions['swa']!.sha256);
