@@ -67,7 +67,7 @@ export async function openLayersBatchNormPass(topology: ModelJson): Promise<Batc
       }
       return axis;
     });
-    const channels = bns.map((l, i) => {
+    const channels = bns.map((_, i) => {
       const shape = inputs[i]!.shape;
       const a = axes[i]! < 0 ? axes[i]! + shape.length : axes[i]!;
       return shape[a] as number;
