@@ -3,7 +3,7 @@
  * for a layers CNN with two BN layers and for the cnn_bn ONNX graph, the statistics and the
  * new running statistics on 1, 2 and 3 workers equal the single-thread recompute's bit for
  * bit (7 batches: not a multiple of 2 or 3); one pool serves several recomputes at other
- * weights; 1 worker starts no thread; a worker that cannot build the network fails with a
+ * weights; 1 worker, or 1 batch, starts no thread; a worker that cannot build the network fails with a
  * typed error (not a hang) and the pool stays failed; no thread is left after close().
  */
 import test, { type ExecutionContext } from 'ava';
@@ -128,6 +128,13 @@ test.serial('ONNX cnn_bn: 1, 2 and 3 workers give the single-thread state and st
       pool.close();
     }
   }
+  // One batch: computed in this thread, no worker starts.
+  const started = startedWorkerThreads();
+  const pool = BatchNormWorkers.forOnnx(m, ds, 2);
+  const whole = recomputeOnnxBatchNorm(m, params, state, ds, { batchSize: ds.n, workers: pool });
+  sameStats(t, whole.stats, recomputeOnnxBatchNorm(m, params, state, ds, { batchSize: ds.n }).stats, 'one batch');
+  t.is(startedWorkerThreads(), started, 'one batch: no thread');
+  pool.close();
   t.is(tf.memory().numTensors, before, 'no tensors leak in this thread');
   t.is(await waitForExit(), 0, 'every worker thread exited after close()');
   m.dispose();
