@@ -10,7 +10,7 @@ import { createModelObjective } from '../objective/modelObjective.ts';
 import { createDataParallelObjective } from '../parallel/DataParallelObjective.ts';
 import { shareDataset } from '../parallel/sharedDataset.ts';
 import { loadDatasetOnce, type HeldDataset } from '../parallel/poolDatasets.ts';
-import { workerBackend } from '../parallel/workerBackend.ts';
+import { usesWorkerThreads, workerEngine } from '../parallel/workerBackend.ts';
 import { resolveLoss } from '../objective/resolveLoss.ts';
 import { checkLossFit } from './checkLossFit.ts';
 import type { Loss } from '../objective/losses.ts';
@@ -93,11 +93,6 @@ export interface OpenAnalysisOptions {
   workers?: number | undefined;
 }
 
-/** Engines whose worker threads run their own copy of the engine on shared data (wasm, cpu). */
-function usesWorkerThreads(engine: EngineInfo): boolean {
-  return engine.backend === 'wasm' || engine.backend === 'cpu';
-}
-
 /** Data opened for a network: checked against it, with the loss resolved for it. */
 export interface OpenedData {
   data: Dataset;
@@ -161,7 +156,7 @@ export async function openAnalysisFor(spec: AnalysisSpec, opts: OpenAnalysisOpti
           ...objectiveOptions,
           workers,
           checkpoint: spec.checkpoint,
-          engine: { backend: workerBackend(engine), ...(engine.threads > 1 ? { threads: engine.threads } : {}) },
+          engine: workerEngine(engine),
         })
       : await createModelObjective(checkpoint.network, data, objectiveOptions);
     return {

@@ -9,6 +9,7 @@
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { UsageError } from '../errors.ts';
+import type { EngineInfo } from '../engine/backend.ts';
 import { COUNT_LIMITS } from '../limits.ts';
 import { offeredDatasets } from './poolDatasets.ts';
 import { deserializeError, type FromWorker, type ToWorker, type WorkerInit } from './workerMessages.ts';
@@ -20,6 +21,15 @@ export function defaultWorkers(env: NodeJS.ProcessEnv = process.env): number {
   const v = env['SHARPNESS_WORKERS'];
   if (v !== undefined && v !== '') return parseWorkers(v, 'SHARPNESS_WORKERS');
   return Math.max(1, os.availableParallelism());
+}
+
+/**
+ * --workers, or its default: the cores for wasm and cpu; 1 for the tensorflow backends,
+ * which use every core (or the GPU) from one thread.
+ */
+export function resolveWorkers(value: unknown, engine: EngineInfo): number {
+  if (value !== undefined) return parseWorkers(value);
+  return engine.backend === 'tensorflow' ? 1 : defaultWorkers();
 }
 
 /** Checks a --workers value (an integer >= 1). */

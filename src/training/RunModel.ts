@@ -11,6 +11,7 @@ import type { SavedCheckpoint, Sidecar } from '../io/checkpoint.ts';
 import type { NetworkLike } from '../formats/layers/layersNetwork.ts';
 import type { Loss } from '../objective/losses.ts';
 import type { TrainableNet } from './TrainableNet.ts';
+import type { BatchNormWorkers } from '../parallel/BatchNormWorkers.ts';
 
 export interface RunModel {
   /** Identifies the initial architecture and weights (the run fingerprint's initialWeights). */
@@ -25,8 +26,14 @@ export interface RunModel {
   stage(flat?: ArrayLike<number>): void;
   /** The staged weights as a network (scores, ensembles). */
   network(): NetworkLike;
-  /** Recomputes BatchNorm statistics of the staged weights on data; returns how many BN layers / nodes there are. */
-  recomputeBatchNorm(data: Dataset, batchSize: number): Promise<number>;
+  /**
+   * Recomputes BatchNorm statistics of the staged weights on data; returns how many BN layers
+   * / nodes there are. With `workers` (from batchNormWorkers, for the same data) the batches
+   * run on worker threads; the statistics are the same bit for bit.
+   */
+  recomputeBatchNorm(data: Dataset, batchSize: number, workers?: BatchNormWorkers | null): Promise<number>;
+  /** Worker threads for recomputeBatchNorm on `data` (they start at the first recompute; the caller closes them). */
+  batchNormWorkers(data: Dataset, workers: number): BatchNormWorkers;
   /** Saves the staged weights as checkpoint directory `dir` (replacing one of the same name). */
   save(dir: string, sidecar: Sidecar): Promise<SavedCheckpoint>;
   /** The staged weights' checkpoint files in memory (the run state's checkpoint). */

@@ -10,6 +10,7 @@ import type { Dataset } from '../io/dataset.ts';
 import { firstArchitectureDifference, flatWeights, setFlatWeights, weightInfo } from './modelWeights.ts';
 import { recomputeBatchNormInPlace, type BatchNormLayerStats } from './recomputeBatchNorm.ts';
 import { RunningAverage } from './swaAverage.ts';
+import type { BatchMomentsRunner } from './BatchNormPass.ts';
 
 export interface LabelledModel {
   /** How messages name it (its path). */
@@ -57,13 +58,14 @@ export function averageWeights(models: readonly LabelledModel[]): Float64Array {
 
 /**
  * Writes the average of `models` into `target` (a model of the same architecture, e.g. the
- * first one) and recomputes its BatchNorm statistics on `data`. Returns those statistics.
+ * first one) and recomputes its BatchNorm statistics on `data` (on opts.workers' threads when
+ * given: the same statistics). Returns those statistics.
  */
 export async function averageIntoInPlace(
   target: tfl.LayersModel,
   models: readonly LabelledModel[],
   data: Dataset,
-  opts: { batchSize: number },
+  opts: { batchSize: number; workers?: BatchMomentsRunner | null | undefined },
 ): Promise<BatchNormLayerStats[]> {
   const mean = averageWeights(models);
   setFlatWeights(target, mean);

@@ -11,6 +11,7 @@ import type { OnnxModel, OnnxTensorInfo } from '../formats/onnx/OnnxModel.ts';
 import { firstArchitectureDifference } from './modelWeights.ts';
 import { recomputeOnnxBatchNorm, type OnnxBatchNormStats } from './recomputeOnnxBatchNorm.ts';
 import { RunningAverage } from './swaAverage.ts';
+import type { BatchMomentsRunner } from './BatchNormPass.ts';
 
 export interface LabelledOnnx {
   /** How messages name it (its path). */
@@ -69,7 +70,7 @@ export function averageOnnxWeights(models: readonly LabelledOnnx[]): { params: F
 export function averageOnnxCheckpoints(
   models: readonly LabelledOnnx[],
   data: Dataset,
-  opts: { batchSize: number },
+  opts: { batchSize: number; workers?: BatchMomentsRunner | null | undefined },
 ): { params: Float32Array[]; state: Float32Array[]; bn: OnnxBatchNormStats[] } {
   const avg = averageOnnxWeights(models);
   const r = recomputeOnnxBatchNorm(models[0]!.model, avg.params, avg.state, data, opts);

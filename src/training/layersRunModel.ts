@@ -6,6 +6,7 @@ import { sha256Hex } from '../io/sha256.ts';
 import { loadLayers } from '../formats/loadCheckpoint.ts';
 import { flatWeights, setFlatWeights } from './modelWeights.ts';
 import { recomputeBatchNormInPlace } from './recomputeBatchNorm.ts';
+import { BatchNormWorkers } from '../parallel/BatchNormWorkers.ts';
 import type { RunModel } from './RunModel.ts';
 import { modelFiles } from './runDirectory.ts';
 import { layersTrainableNet } from './layersTrainableNet.ts';
@@ -30,7 +31,8 @@ export function layersRunModel(model: tfl.LayersModel): RunModel {
       else model.setWeights(net!.getWeights());
     },
     network: () => model,
-    recomputeBatchNorm: async (data, batchSize) => (await recomputeBatchNormInPlace(model, data, { batchSize })).length,
+    recomputeBatchNorm: async (data, batchSize, workers) => (await recomputeBatchNormInPlace(model, data, { batchSize, workers })).length,
+    batchNormWorkers: (data, workers) => BatchNormWorkers.forLayers(model, data, workers),
     save: (dir, sidecar) => saveCheckpoint(model, dir, sidecar, { overwrite: true }),
     files: () => modelFiles(model),
     async readFlatWeights(dir) {

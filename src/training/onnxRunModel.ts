@@ -12,6 +12,7 @@ import { onnxNetwork } from '../formats/onnx/onnxNetwork.ts';
 import { foldFor } from '../objective/losses.ts';
 import { onnxTrainableNet, type OnnxTrainableNet } from './onnxTrainableNet.ts';
 import { recomputeOnnxBatchNorm } from './recomputeOnnxBatchNorm.ts';
+import { BatchNormWorkers } from '../parallel/BatchNormWorkers.ts';
 import type { RunModel } from './RunModel.ts';
 
 const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
@@ -60,11 +61,12 @@ export function onnxRunModel(m: OnnxModel): RunModel {
       staged = flat ? split(m, flat) : net!.values();
     },
     network: () => onnxNetwork(m, valueOf),
-    async recomputeBatchNorm(data, batchSize) {
-      const r = recomputeOnnxBatchNorm(m, staged.params, staged.state, data, { batchSize });
+    async recomputeBatchNorm(data, batchSize, workers) {
+      const r = recomputeOnnxBatchNorm(m, staged.params, staged.state, data, { batchSize, workers });
       staged = { params: staged.params, state: r.state };
       return r.stats.length;
     },
+    batchNormWorkers: (data, workers) => BatchNormWorkers.forOnnx(m, data, workers),
     save: (dir, sidecar) =>
       saveOnnxCheckpoint(dir, bytes(), sidecar, {
         overwrite: true,

@@ -27,6 +27,8 @@ export interface SwaRun {
   outDir: string | undefined;
   /** The options the result document records (the command line's). */
   recorded: Record<string, unknown>;
+  /** --workers as typed (checked here): the BatchNorm pass's worker threads; absent: its default. Not recorded. */
+  workers?: unknown;
 }
 
 /** What swa needs of its caller: train's hooks but Ctrl-C (an average is not resumable). */
@@ -50,6 +52,8 @@ export async function runSwa(run: SwaRun, hooks: SwaRunHooks): Promise<ResultDoc
   if (typeof batchSize !== 'number' || !Number.isInteger(batchSize) || batchSize < 1) {
     throw new UsageError(`swa: --batch-size must be an integer >= 1, got ${String(batchSize)}`);
   }
+  const { parseWorkers } = await import('../parallel/WorkerPool.ts');
+  if (run.workers !== undefined) parseWorkers(run.workers);
   const { guardOutput } = await import('../io/inputPaths.ts');
   guardOutput('swa', { kind: 'dir', path: out, creates: '*' }, { checkpoints: run.checkpoints, data: [run.data, run.evalData] });
   // One run per output, as train and the measures: two averages into one directory would interleave.
@@ -63,6 +67,9 @@ export async function runSwa(run: SwaRun, hooks: SwaRunHooks): Promise<ResultDoc
 
 async function averageInto(run: SwaRun, hooks: SwaRunHooks, out: string, batchSize: number, startedAt: number): Promise<ResultDocument<SwaResult>> {
   const engine = await hooks.startEngine();
+  const { resolveWorkers } = await import('../parallel/WorkerPool.ts');
+  const { BatchNormWorkers } = await import('../parallel/BatchNormWorkers.ts');
+  const workers = resolveWorkers(run.workers, engine);
   const { loadCheckpoint } = await import('../formats/loadCheckpoint.ts');
   const { CheckpointFormat } = await import('../formats/Network.ts');
   const { saveCheckpoint } = await import('../io/checkpoint.ts');
@@ -74,6 +81,7 @@ async function averageInto(run: SwaRun, hooks: SwaRunHooks, out: string, batchSi
   type Ckpt = Awaited<ReturnType<typeof loadCheckpoint>>;
 
   const ckpts: Ckpt[] = [];
+  let bnWorkers: InstanceType<typeof BatchNormWorkers> | null = null;
   try {
     for (const p of run.checkpoints) {
       const c = await loadCheckpoint(p);
@@ -119,7 +127,9 @@ async function averageInto(run: SwaRun, hooks: SwaRunHooks, out: string, batchSi
       const { onnxNetwork } = await import('../formats/onnx/onnxNetwork.ts');
       const { saveOnnxCheckpoint, ONNX_MODEL_FILE } = await import('../io/saveOnnxCheckpoint.ts');
       const models = ckpts.map((c) => ({ label: c.dir, model: (c as OnnxCheckpoint<OnnxModel>).onnx }));
-      const avg = averageOnnxCheckpoints(models, data, { batchSize });
+      bnWorkers = workers > 1 ? BatchNormWorkers.forOnnx(models[0]!.model, data, workers) : null;
+      const avg = averageOnnxCheckpoints(models, data, { batchSize, workers: bnWorkers });
+      bnWorkers?.close();
       noteAveraged(avg.bn.length);
       const m0 = models[0]!.model;
       const bytes = m0.serialize(avg.params, avg.state);
@@ -137,12 +147,14 @@ async function averageInto(run: SwaRun, hooks: SwaRunHooks, out: string, batchSi
       const { requireLayers } = await import('../formats/Checkpoint.ts');
       const layers = ckpts.map((c) => requireLayers(c, 'swa'));
       const target = layers[0]!.model;
+      bnWorkers = workers > 1 ? BatchNormWorkers.forLayers(target, data, workers) : null;
       const bn = await averageIntoInPlace(
         target,
         layers.map((c) => ({ label: c.dir, model: c.model })),
         data,
-        { batchSize },
+        { batchSize, workers: bnWorkers },
       );
+      bnWorkers?.close();
       noteAveraged(bn.length);
       const s = await scoreAll(target);
       ({ train, ev } = s);
@@ -171,6 +183,7 @@ async function averageInto(run: SwaRun, hooks: SwaRunHooks, out: string, batchSi
     });
     return doc;
   } finally {
+    bnWorkers?.close();
     for (const c of ckpts) c.dispose();
   }
 }

@@ -35,6 +35,8 @@ export interface TrainRun {
   outDir: string | undefined;
   /** The options result.json records (the command line's). */
   recorded: Record<string, unknown>;
+  /** --workers as typed (checked here); absent: its default (SHARPNESS_WORKERS, else the cores; 1 on tensorflow). Not recorded. */
+  workers?: unknown;
 }
 
 export interface TrainRunHooks {
@@ -67,6 +69,8 @@ export async function runTrain(run: TrainRun, hooks: TrainRunHooks): Promise<Tra
   if (!run.outDir) throw new UsageError('train: --out DIR is required (the run directory: checkpoints, log and resumable state)');
   if (!run.model && !run.init) throw new UsageError(`train: give --model (${BUILTIN_MODELS.join(', ')} or a model.json) or --init CKPT`);
   const outDir = run.outDir;
+  const { parseWorkers, resolveWorkers } = await import('../parallel/WorkerPool.ts');
+  if (run.workers !== undefined) parseWorkers(run.workers);
   const { guardOutput } = await import('../io/inputPaths.ts');
   guardOutput('train', { kind: 'dir', path: outDir, creates: '*' }, {
     checkpoints: [run.init],
@@ -77,6 +81,7 @@ export async function runTrain(run: TrainRun, hooks: TrainRunHooks): Promise<Tra
   // same state directory (io/outputLock.ts); released on exit, Ctrl-C and SIGTERM too.
   const unlock = (await import('../io/outputLock.ts')).lockOutput('train', outDir);
   const engine = await hooks.startEngine();
+  const workers = resolveWorkers(run.workers, engine);
   const { loadDataset } = await import('../io/dataset.ts');
   const { loadCheckpoint } = await import('../formats/loadCheckpoint.ts');
   const { CheckpointFormat } = await import('../formats/Network.ts');
@@ -166,6 +171,7 @@ export async function runTrain(run: TrainRun, hooks: TrainRunHooks): Promise<Tra
       config,
       outDir,
       ...(parent ? { parent } : {}),
+      workers,
       events: {
         onStart: (s) => {
           nb = s.batchesPerEpoch;

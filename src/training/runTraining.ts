@@ -28,6 +28,7 @@ import { VERSION } from '../version.ts';
 import { EnsembleScore, scoreModel } from './evaluateModel.ts';
 import { layersRunModel } from './layersRunModel.ts';
 import type { RunModel } from './RunModel.ts';
+import type { BatchNormWorkers } from '../parallel/BatchNormWorkers.ts';
 import {
   inspectRunDirectory,
   loadTrainState,
@@ -140,6 +141,11 @@ export interface RunTrainingArgs {
   events?: RunEvents;
   /** Aborts between iterations (the state on disk is that of the last completed epoch). */
   signal?: AbortSignal;
+  /**
+   * Worker threads (--workers; default 1: this thread). SWA's BatchNorm recomputes run their
+   * batches on them (one pool for the run). Results do not depend on it: not in the fingerprint.
+   */
+  workers?: number;
 }
 
 function scores(r: LossAndAccuracy): Scores {
@@ -275,6 +281,13 @@ export async function runTraining(args: RunTrainingArgs): Promise<TrainSummary> 
   /** Puts the network's weights (or given flat weights) into the staging model. */
   const stage = (flat?: ArrayLike<number>): void => model.stage(flat);
   const saveRunCheckpoint = (name: string, sidecar: Sidecar) => model.save(path.join(outDir, name), sidecar);
+  // The BatchNorm recomputes of the staged weights: on one pool of workers for the whole run.
+  const bnPool: { workers: BatchNormWorkers | null } = { workers: null };
+  const recomputeBatchNorm = (): Promise<number> => {
+    const workers = args.workers ?? 1;
+    if (workers > 1) bnPool.workers ??= model.batchNormWorkers(data, workers);
+    return model.recomputeBatchNorm(data, config.batchSize, bnPool.workers);
+  };
 
   // FGE: the ensemble so far on the eval data (rebuilt from the saved snapshots on resume).
   const ensemble = config.method === Method.fge && evalData ? new EnsembleScore(evalData, loss) : null;
@@ -316,7 +329,7 @@ export async function runTraining(args: RunTrainingArgs): Promise<TrainSummary> 
         let swaEval: Scores | null = null;
         if (evalData) {
           stage(swaFlat);
-          await model.recomputeBatchNorm(data, config.batchSize);
+          await recomputeBatchNorm();
           swaEval = scores(await scoreModel(model.network(), evalData, loss));
           stage();
         }
@@ -371,7 +384,7 @@ export async function runTraining(args: RunTrainingArgs): Promise<TrainSummary> 
       const swaFlat = trainer.swaWeights();
       if (!swaFlat) throw new UsageError('train: SWA averaged no iterate; check --swa-start and --cycle');
       stage(swaFlat);
-      const bn = await model.recomputeBatchNorm(data, config.batchSize);
+      const bn = await recomputeBatchNorm();
       const extra = { solution: 'swa', swaCount: trainer.swaCount, batchNormRecomputed: bn > 0 };
       solutions['swa'] = await saveSolution('swa', extra);
       solutions['final'] = await saveSolution('final', extra);
@@ -405,6 +418,7 @@ export async function runTraining(args: RunTrainingArgs): Promise<TrainSummary> 
       lastEpoch,
     };
   } finally {
+    bnPool.workers?.close();
     trainer.dispose();
     model.dispose();
   }

@@ -28,7 +28,7 @@ export async function handler(argv: CommandArgs<SwaOptions>): Promise<void> {
   const { recordedOptions } = await import('../../analysis/openAnalysis.ts');
   const { solutionLine } = await import('../../training/progress.ts');
   const doc = await runSwa(
-    { checkpoints: argv.checkpoints, data: argv.data, evalData: argv.evalData, loss: argv.loss, batchSize: argv.batchSize, seed: argv.seed, outDir: argv.out, recorded: recordedOptions(argv) },
+    { checkpoints: argv.checkpoints, data: argv.data, evalData: argv.evalData, loss: argv.loss, batchSize: argv.batchSize, seed: argv.seed, outDir: argv.out, recorded: recordedOptions(argv), workers: argv.workers },
     { startEngine: () => startEngine(argv), note: (line) => note(argv, line) },
   );
   const r = doc.result;

@@ -10,6 +10,7 @@ import { SCHEDULES } from '../../training/schedules.ts';
 import { FORMULA_VARIABLES } from '../../training/lrFormula.ts';
 import { BUILTIN_MODELS } from '../../models/builtinModels.ts';
 import { DATA_OPTIONS } from '../analysisOptions.ts';
+import { ITEM_OPTIONS } from '../itemOptions.ts';
 import type { OptionTable } from './OptionTable.ts';
 
 const MODEL_GROUP = 'Model and data:';
@@ -54,4 +55,6 @@ export const TRAIN_OPTIONS = {
     describe: `swa / fge: iterations per cycle (fge: required; swa default ${TRAIN_DEFAULTS.cycle}: constant LR a2)`,
     group: METHOD_GROUP,
   },
+  // Execution only (not in the run's fingerprint or result): swa's BatchNorm recomputes run on these threads.
+  workers: { ...ITEM_OPTIONS.workers, group: OPT_GROUP },
 } as const satisfies OptionTable;
