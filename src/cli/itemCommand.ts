@@ -21,10 +21,9 @@ import { lockOutput } from '../io/outputLock.ts';
 import { schemaFor, writeResultDocument, type ResultDocument } from '../results/resultDocument.ts';
 import { tagOf, validateResultDocument } from '../results/resultDocuments.ts';
 import { workerBackend } from '../parallel/workerBackend.ts';
-import type { EngineInfo } from '../engine/backend.ts';
 import type { JobFacts, JobModule } from '../parallel/ItemJob.ts';
 import { parseShard, shardIndices } from '../parallel/shard.ts';
-import { computeInWorkers, defaultWorkers, parseWorkers } from '../parallel/WorkerPool.ts';
+import { computeInWorkers, parseWorkers, resolveWorkers } from '../parallel/WorkerPool.ts';
 import { progressLine } from '../parallel/progressLine.ts';
 import * as docs from '../parallel/itemDocuments.ts';
 
@@ -60,14 +59,7 @@ export function readIfExists(file: string, command: string): string | null {
 
 export { workerBackend };
 
-/**
- * --workers, or its default: the cores for wasm and cpu; 1 for the tensorflow backends,
- * which use every core (or the GPU) from one thread.
- */
-export function resolveWorkers(value: unknown, engine: EngineInfo): number {
-  if (value !== undefined) return parseWorkers(value);
-  return engine.backend === 'tensorflow' ? 1 : defaultWorkers();
-}
+export { resolveWorkers };
 
 export async function runItemCommand<D>(argv: ItemRunOptions, spec: ItemCommandSpec<D>): Promise<void> {
   const { command } = spec;

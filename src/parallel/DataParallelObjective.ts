@@ -17,13 +17,11 @@
  * The workers start on the first evaluation (a job whose items run on the item pool never
  * starts them) and stop at dispose(); they never keep the process alive.
  */
-import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import type { Tensor } from '../engine/tf.ts';
 import * as pv from '../engine/paramVector.ts';
 import type { ParamVector } from '../engine/paramVector.ts';
 import type { Backend } from '../engine/backendNames.ts';
 import type { Dataset } from '../io/dataset.ts';
-import { EngineError } from '../errors.ts';
 import type { NetworkLike } from '../formats/layers/layersNetwork.ts';
 import type { Objective } from '../objective/Objective.ts';
 import {
@@ -36,13 +34,10 @@ import {
   type ModelObjectiveOptions,
 } from '../objective/modelObjective.ts';
 import { shareDataset } from './sharedDataset.ts';
-import { deserializeError } from './workerMessages.ts';
+import { SyncWorkers, type SyncWorkerInit } from './SyncWorkers.ts';
 import { DataOp, type DataWorkerInit, type FromDataWorker, type ToDataWorker, type WorkerObjectiveOptions } from './dataWorkerMessages.ts';
 
 const ENTRY = new URL('./dataWorkerEntry.js', import.meta.url);
-
-/** The longest the main thread waits for one chunk's result (or a worker's start) before giving up. */
-const CHUNK_TIMEOUT_MS = 30 * 60 * 1000;
 
 export interface DataParallelOptions extends ModelObjectiveOptions {
   /** Worker threads (at most one per chunk are started). */
@@ -67,19 +62,13 @@ export interface DataParallelStats {
   calls: number;
 }
 
-let live = 0;
-/** Data-parallel worker threads started and not yet exited (for tests of shutdown). */
-export function liveDataWorkers(): number {
-  return live;
-}
+/** Data-parallel worker threads started and not yet exited (for tests of shutdown; training steps' workers included). */
+export { liveSyncWorkers as liveDataWorkers } from './SyncWorkers.ts';
 
 class ChunkWorkers {
-  private workers: Worker[] = [];
-  private ports: MessagePort[] = [];
-  private signal: Int32Array | null = null;
+  private readonly sync: SyncWorkers<FromDataWorker>;
   private inputs: Float32Array | null = null;
   private nextId = 1;
-  private broken: Error | null = null;
   readonly stats: DataParallelStats;
 
   constructor(
@@ -88,78 +77,28 @@ class ChunkWorkers {
     private readonly count: number,
     private readonly opts: DataParallelOptions,
   ) {
+    this.sync = new SyncWorkers<FromDataWorker>('data-parallel objective', ENTRY, count);
     this.stats = { workers: count, chunks: m.chunkSizes.length, startSeconds: 0, sendSeconds: 0, waitSeconds: 0, reduceSeconds: 0, calls: 0 };
   }
 
   private start(): void {
-    if (this.broken) throw this.broken;
-    if (this.workers.length > 0) return;
+    if (this.sync.started) return;
     const t0 = performance.now();
-    const signal = new SharedArrayBuffer(4 * this.count);
     const inputs = new SharedArrayBuffer(4 * 2 * this.m.dimension);
-    this.signal = new Int32Array(signal);
     this.inputs = new Float32Array(inputs);
     const objective: WorkerObjectiveOptions = { loss: this.opts.loss };
     if (this.opts.bn !== undefined) objective.bn = this.opts.bn;
     if (this.opts.batchSize !== undefined) objective.batchSize = this.opts.batchSize;
     if (this.opts.params !== undefined) objective.params = this.opts.params;
     if (this.opts.cacheBytes !== undefined) objective.cacheBytes = this.opts.cacheBytes;
-    for (let k = 0; k < this.count; k++) {
-      const { port1, port2 } = new MessageChannel();
-      const init: DataWorkerInit = {
-        engine: this.opts.engine,
-        checkpoint: this.opts.checkpoint,
-        objective,
-        data: this.data,
-        index: k,
-        count: this.count,
-        port: port2,
-        signal,
-        inputs,
-      };
-      const w = new Worker(ENTRY, { workerData: init, transferList: [port2], stdout: false, stderr: false });
-      live++;
-      w.once('exit', () => live--);
-      // Only ever waited on synchronously: never what keeps the process alive.
-      w.unref();
-      port1.unref();
-      this.workers.push(w);
-      this.ports.push(port1);
-    }
-    try {
-      for (let k = 0; k < this.count; k++) {
-        const m = this.receive(k);
-        if (m.type === 'error') throw deserializeError(m.error);
-        if (m.type !== 'ready' || m.dimension !== this.m.dimension || m.chunks !== this.m.chunkSizes.length) {
-          throw new Error(`data-parallel objective: worker ${k} opened a different objective (${JSON.stringify(m)})`);
-        }
+    const init = (): Omit<DataWorkerInit, keyof SyncWorkerInit> => ({ engine: this.opts.engine, checkpoint: this.opts.checkpoint, objective, data: this.data, inputs });
+    this.sync.start(init, (k, m) => {
+      if (m.type !== 'ready' || m.dimension !== this.m.dimension || m.chunks !== this.m.chunkSizes.length) {
+        throw new Error(`data-parallel objective: worker ${k} opened a different objective (${JSON.stringify(m)})`);
       }
-    } catch (e) {
-      this.broken = e as Error;
-      this.close();
-      throw e;
-    }
+    });
+    this.stats.waitSeconds = this.sync.waitSeconds;
     this.stats.startSeconds += (performance.now() - t0) / 1000;
-  }
-
-  /** The next message of worker k, blocking this thread until it comes. */
-  private receive(k: number): FromDataWorker {
-    const port = this.ports[k]!;
-    const t0 = performance.now();
-    try {
-      for (;;) {
-        const got = receiveMessageOnPort(port);
-        if (got) return got.message as FromDataWorker;
-        const seen = Atomics.load(this.signal!, k);
-        const again = receiveMessageOnPort(port);
-        if (again) return again.message as FromDataWorker;
-        if (Atomics.wait(this.signal!, k, seen, CHUNK_TIMEOUT_MS) === 'timed-out') {
-          throw new EngineError(`data-parallel objective: worker thread ${k} sent nothing for ${CHUNK_TIMEOUT_MS / 60000} minutes (did it run out of memory?)`);
-        }
-      }
-    } finally {
-      this.stats.waitSeconds += (performance.now() - t0) / 1000;
-    }
   }
 
   /**
@@ -180,35 +119,22 @@ class ChunkWorkers {
     if (w) write(w, 0);
     if (v) write(v, d);
     const id = this.nextId++;
-    for (const p of this.ports) p.postMessage({ type: 'request', id, op, base: w === null } satisfies ToDataWorker);
+    this.sync.postAll({ type: 'request', id, op, base: w === null } satisfies ToDataWorker);
     this.stats.calls++;
     this.stats.sendSeconds += (performance.now() - t0) / 1000;
-    const chunks = this.m.chunkSizes.length;
-    for (let c = 0; c < chunks; c++) {
-      const k = c % this.count;
-      let m = this.receive(k);
-      // results of an earlier request that failed elsewhere
-      while (m.type === 'ready' || m.id !== id) m = this.receive(k);
-      if (m.type === 'error') throw deserializeError(m.error);
-      if (m.type !== 'chunk' || m.c !== c) throw new Error(`data-parallel objective: expected chunk ${c} from worker ${k}, got ${JSON.stringify({ ...m, data: undefined })}`);
-      const r0 = performance.now();
-      each(m);
-      this.stats.reduceSeconds += (performance.now() - r0) / 1000;
+    try {
+      this.sync.collect(id, this.m.chunkSizes.length, (m) => {
+        const r0 = performance.now();
+        each(m);
+        this.stats.reduceSeconds += (performance.now() - r0) / 1000;
+      });
+    } finally {
+      this.stats.waitSeconds = this.sync.waitSeconds;
     }
   }
 
   close(): void {
-    for (const p of this.ports) {
-      try {
-        p.postMessage({ type: 'close' } satisfies ToDataWorker);
-      } catch {
-        // already closed
-      }
-      p.close();
-    }
-    for (const w of this.workers) void w.terminate();
-    this.workers = [];
-    this.ports = [];
+    this.sync.close();
   }
 }
 

@@ -10,6 +10,7 @@ import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { UsageError } from '../errors.ts';
 import { COUNT_LIMITS } from '../limits.ts';
+import type { EngineInfo } from '../engine/backend.ts';
 import { offeredDatasets } from './poolDatasets.ts';
 import { deserializeError, type FromWorker, type ToWorker, type WorkerInit } from './workerMessages.ts';
 
@@ -29,6 +30,15 @@ export function parseWorkers(value: unknown, name = '--workers'): number {
     throw new UsageError(`${name} must be an integer in 1..${COUNT_LIMITS.workers} (worker threads), got ${String(value)}`);
   }
   return n;
+}
+
+/**
+ * --workers, or its default: the cores for wasm and cpu; 1 for the tensorflow backends,
+ * which use every core (or the GPU) from one thread.
+ */
+export function resolveWorkers(value: unknown, engine: Pick<EngineInfo, 'backend'>): number {
+  if (value !== undefined) return parseWorkers(value);
+  return engine.backend === 'tensorflow' ? 1 : defaultWorkers();
 }
 
 export interface PoolOptions extends WorkerInit {

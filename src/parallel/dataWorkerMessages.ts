@@ -1,27 +1,21 @@
 /** What a data-parallel objective (DataParallelObjective.ts) and its worker threads say to each other. */
-import type { MessagePort } from 'node:worker_threads';
 import type { Backend } from '../engine/backendNames.ts';
 import type { Dataset } from '../io/dataset.ts';
 import type { ModelObjectiveOptions } from '../objective/modelObjective.ts';
 import type { SerializedError } from './workerMessages.ts';
+import type { SyncWorkerInit } from './SyncWorkers.ts';
 
 /** The objective's options a worker opens its copy with (JSON-safe; no l2: the main thread adds it). */
 export type WorkerObjectiveOptions = Pick<ModelObjectiveOptions, 'loss' | 'bn' | 'batchSize' | 'params' | 'cacheBytes'>;
 
-export interface DataWorkerInit {
+/** A worker's workerData: SyncWorkerInit's fields (index, count, port, signal) and these. */
+export interface DataWorkerInit extends SyncWorkerInit {
   engine: { backend: Backend; threads?: number };
   /** The checkpoint path: each worker loads its own copy of the network. */
   checkpoint: string;
   objective: WorkerObjectiveOptions;
   /** Arrays in shared memory (sharedDataset.ts): not copied per worker. */
   data: Dataset;
-  /** This worker holds and evaluates the chunks c with c % count === index. */
-  index: number;
-  count: number;
-  /** The worker's end of its channel. */
-  port: MessagePort;
-  /** Int32Array[count]: worker `index` adds 1 at its slot after each message it posts. */
-  signal: SharedArrayBuffer;
   /** Float32Array[2 * dimension]: w then v, written by the main thread before each request. */
   inputs: SharedArrayBuffer;
 }

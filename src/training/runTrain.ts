@@ -35,6 +35,8 @@ export interface TrainRun {
   outDir: string | undefined;
   /** The options result.json records (the command line's). */
   recorded: Record<string, unknown>;
+  /** --workers as given (checked here): threads computing --grad-chunk's chunks; an execution option, never in the fingerprint or the recorded options. */
+  workers?: unknown;
 }
 
 export interface TrainRunHooks {
@@ -64,6 +66,8 @@ export function trainOptionsOf(given: Readonly<Record<string, unknown>>, seed: n
 export async function runTrain(run: TrainRun, hooks: TrainRunHooks): Promise<TrainRunResult> {
   const startedAt = performance.now();
   const config = resolveTrainConfig(trainOptionsOf(run.options, run.seed));
+  const { parseWorkers, resolveWorkers } = await import('../parallel/WorkerPool.ts');
+  if (run.workers !== undefined) parseWorkers(run.workers);
   if (!run.outDir) throw new UsageError('train: --out DIR is required (the run directory: checkpoints, log and resumable state)');
   if (!run.model && !run.init) throw new UsageError(`train: give --model (${BUILTIN_MODELS.join(', ')} or a model.json) or --init CKPT`);
   const outDir = run.outDir;
@@ -77,6 +81,12 @@ export async function runTrain(run: TrainRun, hooks: TrainRunHooks): Promise<Tra
   // same state directory (io/outputLock.ts); released on exit, Ctrl-C and SIGTERM too.
   const unlock = (await import('../io/outputLock.ts')).lockOutput('train', outDir);
   const engine = await hooks.startEngine();
+  const workers = resolveWorkers(run.workers, engine);
+  const { workerBackend } = await import('../parallel/workerBackend.ts');
+  // Worker threads run their own engine of the same kind (wasm, cpu); the tensorflow and
+  // webgpu backends compute the chunks in this thread (the same numbers either way).
+  const threaded = engine.backend === 'wasm' || engine.backend === 'cpu';
+  const stepWorkers = threaded ? { workers, engine: { backend: workerBackend(engine), ...(engine.threads > 1 ? { threads: engine.threads } : {}) } } : undefined;
   const { loadDataset } = await import('../io/dataset.ts');
   const { loadCheckpoint } = await import('../formats/loadCheckpoint.ts');
   const { CheckpointFormat } = await import('../formats/Network.ts');
@@ -166,6 +176,7 @@ export async function runTrain(run: TrainRun, hooks: TrainRunHooks): Promise<Tra
       config,
       outDir,
       ...(parent ? { parent } : {}),
+      ...(stepWorkers ? { stepWorkers } : {}),
       events: {
         onStart: (s) => {
           nb = s.batchesPerEpoch;

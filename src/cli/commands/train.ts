@@ -29,7 +29,7 @@ export async function handler(argv: CommandArgs<TrainCliOptions>): Promise<void>
   const { recordedOptions } = await import('../../analysis/openAnalysis.ts');
   const { solutionLine, formatDuration } = await import('../../training/progress.ts');
   const { doc, summary, seconds, outDir } = await runTrain(
-    { model: argv.model, init: argv.init, data: argv.data, evalData: argv.evalData, loss: argv.loss, options: argv, seed: argv.seed, outDir: argv.out, recorded: recordedOptions(argv) },
+    { model: argv.model, init: argv.init, data: argv.data, evalData: argv.evalData, loss: argv.loss, options: argv, seed: argv.seed, outDir: argv.out, recorded: recordedOptions(argv), workers: argv.workers },
     { startEngine: () => startEngine(argv), note: (line) => note(argv, line), onInterrupt },
   );
   printResult(argv, doc, () => {

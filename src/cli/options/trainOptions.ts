@@ -11,6 +11,7 @@ import { FORMULA_VARIABLES } from '../../training/lrFormula.ts';
 import { BUILTIN_MODELS } from '../../models/builtinModels.ts';
 import { DATA_OPTIONS } from '../analysisOptions.ts';
 import type { OptionTable } from './OptionTable.ts';
+import { ITEM_OPTIONS } from '../itemOptions.ts';
 
 const MODEL_GROUP = 'Model and data:';
 const OPT_GROUP = 'Optimisation:';
@@ -42,6 +43,12 @@ export const TRAIN_OPTIONS = {
   'lr-milestones': { kind: 'raw', describe: 'step: epochs after which the LR is multiplied by --lr-gamma, e.g. 5,8 (default 50% and 75% of --epochs)', group: OPT_GROUP },
   'lr-gamma': { kind: 'raw', describe: 'step: the factor', libraryDefault: TRAIN_DEFAULTS.lrGamma, group: OPT_GROUP },
   'save-every': { kind: 'raw', describe: 'also save DIR/epoch-K every K epochs (0: never)', libraryDefault: TRAIN_DEFAULTS.saveEvery, group: OPT_GROUP },
+  'grad-chunk': {
+    kind: 'raw',
+    describe: "split each minibatch's gradient into chunks of at most G samples, summed in order (a hyperparameter; needs --grad-chunk >= --batch-size with BatchNorm)",
+    group: OPT_GROUP,
+  },
+  workers: { ...ITEM_OPTIONS.workers, describe: `with --grad-chunk: ${ITEM_OPTIONS.workers.describe}; the weights do not depend on it`, group: OPT_GROUP },
   method: { kind: 'string', describe: 'training method', choices: METHODS, libraryDefault: TRAIN_DEFAULTS.method, group: METHOD_GROUP },
   rho: { kind: 'raw', describe: 'sam: radius of the neighbourhood', libraryDefault: TRAIN_DEFAULTS.rho, group: METHOD_GROUP },
   p: { kind: 'raw', describe: 'sam: the norm of the neighbourhood, a number > 1 or inf', libraryDefault: TRAIN_DEFAULTS.p, group: METHOD_GROUP },
