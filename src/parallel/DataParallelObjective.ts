@@ -74,7 +74,7 @@ class ChunkWorkers {
   constructor(
     private readonly m: ChunkedModel,
     private readonly data: Dataset,
-    private readonly count: number,
+    count: number,
     private readonly opts: DataParallelOptions,
   ) {
     this.sync = new SyncWorkers<FromDataWorker>('data-parallel objective', ENTRY, count);

@@ -36,11 +36,14 @@ try {
 }
 
 function serve(mb: MinibatchLoss, m: Extract<ToStepWorker, { type: 'request' }>): void {
+  const sizes = chunkSizes(m.size, m.chunk);
+  // No chunk of this pass is ours: the main thread does not wait for us, and may be writing the next pass's inputs.
+  if (init.index >= sizes.length) return;
   const vars = mb.net.vars;
-  const w = pv.unflatten(weights, pv.shapesOf(vars));
+  // a copy: a backend may keep the array it is given (cpu does), and this one is rewritten every pass
+  const w = pv.unflatten(weights.slice(), pv.shapesOf(vars));
   vars.forEach((v, i) => v.assign(w[i]!));
   pv.dispose(w);
-  const sizes = chunkSizes(m.size, m.chunk);
   const idx = indices.subarray(0, m.size);
   try {
     for (let c = init.index; c < sizes.length; c += init.count) {

@@ -90,6 +90,7 @@ async function run(name: string, format: 'layers' | 'onnx', options: TrainOption
   const config = resolveTrainConfig({ epochs: 2, batchSize: 48, lr: 0.1, momentum: 0.9, l2: 0.001, seed: 4, ...options });
   const layers = format === 'layers' ? mlp([2], 3, 1, { hidden: 16 }) : null;
   const onnx = format === 'onnx' ? createOnnxModel(onnxMlp(), 'mlp.onnx') : null;
+  let threads = 0;
   try {
     const s = await runTraining({
       model: layers ?? onnxRunModel(onnx!),
@@ -99,9 +100,10 @@ async function run(name: string, format: 'layers' | 'onnx', options: TrainOption
       config,
       outDir: path.join(root, name),
       ...(workers === null ? {} : { stepWorkers: { workers, engine } }),
+      events: { onIteration: () => (threads = Math.max(threads, liveDataWorkers())) },
     });
     const log = JSON.parse(await readFile(s.log, 'utf8')) as TrainLog;
-    return { log, weights: await finalWeights(s.solutions['final']!.path!) };
+    return { log, weights: await finalWeights(s.solutions['final']!.path!), threads };
   } finally {
     layers?.dispose();
     onnx?.dispose();
@@ -118,9 +120,11 @@ for (const [format, method] of [
     const one = await run(`${format}-${method}-w1`, format, options, 1);
     t.is(one.log.hyperparameters['gradChunk'], 16);
     t.is((one.log.fingerprint['hyperparameters'] as Record<string, unknown>)['gradChunk'], 16);
-    t.false(JSON.stringify(one.log).includes('workers'));
+    t.false(JSON.stringify(one.log).includes('"workers"'), 'no workers key');
+    t.is(one.threads, 0, 'one worker: the chunks run in this thread');
     for (const workers of [2, 3]) {
       const many = await run(`${format}-${method}-w${workers}`, format, options, workers);
+      t.is(many.threads, workers, `${workers} worker threads ran`);
       t.deepEqual(many.weights, one.weights, `${workers} workers: weights`);
       t.deepEqual(comparable(many.log), comparable(one.log), `${workers} workers: train-log`);
       t.is(await waitForExit(), 0, 'no worker thread left');
