@@ -114,7 +114,7 @@ for (const name of models) {
       const model = build(name);
       const run = layersRunModel(model);
       const net = await run.trainingNet('ce');
-      const config = resolveTrainConfig({ epochs: 1, batchSize: B, lr: 0.01, momentum: 0.9, seed: 1, ...(c.gradChunk ? { gradChunk: c.gradChunk } : {}) });
+      const config = resolveTrainConfig({ epochs: 2, batchSize: B, lr: 0.01, momentum: 0.9, seed: 1, ...(c.gradChunk ? { gradChunk: c.gradChunk } : {}) });
       const chunks = c.gradChunk
         ? createStepChunks(net, data, 'ce', { workers: c.workers, engine: { backend: Backend.wasm }, source: run.netSource(), batchSize: B, gradChunk: c.gradChunk })
         : undefined;
