@@ -9,14 +9,15 @@
  *   - with --grad-chunk B/2 in this thread (--workers 1),
  *   - with --grad-chunk B/2 on 2 worker threads (--workers 2; the same weights, checked),
  *
- * timed over one pass through --samples training images after a warm-up of two steps
+ * timed over one pass through the first --samples-mlp / --samples-cnn training images
+ * (default: all 60,000, a real epoch) after a warm-up of two steps
  * (worker start-up and first kernels; the start-up is reported apart), scaled to a 60,000
  * image epoch. It also reports what the main thread spends per pass on the transfers:
  * writing the weights and indices into shared memory and posting (send), and adding a
  * chunk's gradient in chunk order (add: addScaledInPlace timed alone on the model's size).
  *
- *   node --import=tsx bench/trainSteps.bench.ts [--models mlp,cnn] [--batches 128,512]
- *     [--samples-mlp 6144] [--samples-cnn 1536] [--out bench/results/trainSteps.json]
+ *   node --import=tsx bench/trainSteps.bench.ts [--models mlp,cnn-nobn] [--batches 128,512]
+ *     [--samples-mlp 60000] [--samples-cnn 60000] [--out bench/results/trainSteps.json]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -40,7 +41,7 @@ const arg = (name: string, dflt: string) => {
 };
 const models = arg('models', 'mlp,cnn-nobn').split(',');
 const batches = arg('batches', '128,512').split(',').map(Number);
-const samplesOf: Record<string, number> = { mlp: Number(arg('samples-mlp', '6144')), 'cnn-nobn': Number(arg('samples-cnn', '1536')) };
+const samplesOf: Record<string, number> = { mlp: Number(arg('samples-mlp', '60000')), 'cnn-nobn': Number(arg('samples-cnn', '60000')) };
 const outFile = arg('out', 'bench/results/trainSteps.json');
 const EPOCH = 60_000;
 
@@ -94,6 +95,8 @@ interface Row {
   workers: number;
   samples: number;
   secondsPerEpoch: number;
+  /** CPU seconds of the process (all threads) per wall second of the timed epoch: near 2 when 2 workers really ran side by side. */
+  cores: number;
   startSeconds: number;
   sendMsPerPass: number | null;
   waitMsPerPass: number | null;
@@ -129,8 +132,10 @@ for (const name of models) {
       const startSeconds = (performance.now() - w0) / 1000;
       const before = chunks instanceof StepWorkers ? chunks.statistics() : null;
       const t0 = performance.now();
+      const c0 = process.cpuUsage();
       await trainer.runEpoch();
       const seconds = (performance.now() - t0) / 1000;
+      const cpu = process.cpuUsage(c0);
       const after = chunks instanceof StepWorkers ? chunks.statistics() : null;
       const passes = after && before ? after.passes - before.passes : 0;
       // adding one chunk's gradient (the main thread's share of the reduction)
@@ -146,6 +151,7 @@ for (const name of models) {
         workers: chunks?.workers ?? 1,
         samples: data.n,
         secondsPerEpoch: (seconds * EPOCH) / data.n,
+        cores: (cpu.user + cpu.system) / 1e6 / seconds,
         startSeconds,
         sendMsPerPass: after && before ? ((after.sendSeconds - before.sendSeconds) * 1000) / passes : null,
         waitMsPerPass: after && before ? ((after.waitSeconds - before.waitSeconds) * 1000) / passes : null,
@@ -154,7 +160,7 @@ for (const name of models) {
         weights: trainer.net.flatWeights(),
       };
       rows.push(row);
-      process.stderr.write(`bench: ${name} B=${B} chunk=${c.gradChunk ?? '-'} workers=${row.workers}: ${row.secondsPerEpoch.toFixed(1)} s/epoch\n`);
+      process.stderr.write(`bench: ${name} B=${B} chunk=${c.gradChunk ?? '-'} workers=${row.workers}: ${row.secondsPerEpoch.toFixed(1)} s/epoch (${row.cores.toFixed(2)} cores busy)\n`);
       trainer.dispose();
       run.dispose();
       model.dispose();
@@ -164,14 +170,14 @@ for (const name of models) {
 
 const same = (a: Float32Array, b: Float32Array) => a.length === b.length && a.every((x, i) => Object.is(x, b[i]));
 console.log(`${describeEngine(info)}; SGD, seconds per 60,000-image MNIST epoch (timed on a subset); chunks B/2`);
-console.log('| model | params | batch | no chunks | B/2, 1 worker | B/2, 2 workers | speedup vs no chunks | same weights 1 vs 2 | send ms/pass | add ms/chunk |');
+console.log('| model | params | batch | no chunks | B/2, 1 worker | B/2, 2 workers (cores busy) | speedup vs no chunks | same weights 1 vs 2 | send ms/pass | add ms/chunk |');
 console.log('|---|---|---|---|---|---|---|---|---|---|');
 for (const name of models) {
   for (const B of batches) {
     const r = rows.filter((x) => x.model === name && x.batch === B);
     const [none, one, two] = r as [Row, Row, Row];
     console.log(
-      `| ${name} | ${none.params} | ${B} | ${none.secondsPerEpoch.toFixed(1)} | ${one.secondsPerEpoch.toFixed(1)} | ${two.secondsPerEpoch.toFixed(1)} | ` +
+      `| ${name} | ${none.params} | ${B} | ${none.secondsPerEpoch.toFixed(1)} | ${one.secondsPerEpoch.toFixed(1)} | ${two.secondsPerEpoch.toFixed(1)} (${two.cores.toFixed(2)}) | ` +
         `${(none.secondsPerEpoch / two.secondsPerEpoch).toFixed(2)}x | ${same(one.weights, two.weights) ? 'yes' : 'NO'} | ${two.sendMsPerPass?.toFixed(2) ?? '-'} | ${two.addMsPerChunk.toFixed(2)} |`,
     );
   }
