@@ -21,6 +21,7 @@
  *     [--samples-mlp 20000] [--samples-cnn 10000] [--repeats 3] [--out bench/results/trainSteps.json]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { initEngine, describeEngine } from '../src/engine/backend.ts';
 import { Backend } from '../src/engine/backendNames.ts';
@@ -48,6 +49,7 @@ const outFile = arg('out', 'bench/results/trainSteps.json');
 const EPOCH = 60_000;
 
 const info = await initEngine({ backend: Backend.wasm, threads: 1 });
+const loadBefore = os.loadavg()[0]!;
 process.stderr.write(`${describeEngine(info)}\n`);
 const all = await loadDataset(`mnist:train:${Math.max(...models.map((m) => samplesOf[m] ?? 2048))}`);
 
@@ -179,7 +181,10 @@ for (const name of models) {
 }
 
 const same = (a: Float32Array, b: Float32Array) => a.length === b.length && a.every((x, i) => Object.is(x, b[i]));
-console.log(`${describeEngine(info)}; SGD, seconds per 60,000-image MNIST epoch (timed on a subset); chunks B/2`);
+const loadAfter = os.loadavg()[0]!;
+console.log(
+  `${describeEngine(info)}, ${os.availableParallelism()} cores, load average ${loadBefore.toFixed(1)} before / ${loadAfter.toFixed(1)} after; SGD, seconds per 60,000-image MNIST epoch (fastest of ${repeats} over a subset); chunks B/2`,
+);
 console.log('| model | params | batch | no chunks | B/2, 1 worker | B/2, 2 workers (cores busy) | speedup vs no chunks | same weights 1 vs 2 | send ms/pass | add ms/chunk |');
 console.log('|---|---|---|---|---|---|---|---|---|---|');
 for (const name of models) {
@@ -193,5 +198,5 @@ for (const name of models) {
   }
 }
 mkdirSync(path.dirname(outFile), { recursive: true });
-writeFileSync(outFile, JSON.stringify({ engine: describeEngine(info), rows: rows.map(({ weights: _, ...r }) => r) }, null, 2));
+writeFileSync(outFile, JSON.stringify({ engine: describeEngine(info), cores: os.availableParallelism(), loadAverage: [loadBefore, loadAfter], rows: rows.map(({ weights: _, ...r }) => r) }, null, 2));
 process.stderr.write(`bench: wrote ${outFile}\n`);
