@@ -17,7 +17,10 @@ import { MinibatchLoss } from '../../src/training/MinibatchLoss.ts';
 import { hyperparameters, resolveTrainConfig, type TrainOptions } from '../../src/training/trainConfig.ts';
 import { Trainer } from '../../src/training/trainLoop.ts';
 import { buildTrainingNetwork } from '../../src/training/trainingModel.ts';
+import { createOnnxModel } from '../../src/formats/onnx/loadOnnx.ts';
+import { onnxTrainableNet } from '../../src/training/onnxTrainableNet.ts';
 import { useBackend } from '../helpers/engine.ts';
+import { buildModel, node, values } from '../formats/onnx/buildOnnx.ts';
 
 test.before(async () => {
   await useBackend('cpu');
@@ -155,4 +158,58 @@ test.serial('BatchNorm: --grad-chunk smaller than --batch-size is refused in one
   trainer.dispose();
   net.dispose();
   model.dispose();
+});
+
+test.serial('one chunk per minibatch (--grad-chunk >= --batch-size) is exactly the unchunked step, BatchNorm and SAM included', async (t) => {
+  const data = generateSynthetic('blobs', 40, 1);
+  const run = async (options: TrainOptions) => {
+    const model = tinyMlp(3, true);
+    const net = await buildTrainingNetwork(model, 'ce');
+    const trainer = new Trainer({ net, data, loss: 'ce', config: resolveTrainConfig({ epochs: 2, batchSize: 16, lr: 0.1, l2: 0.01, seed: 2, ...options }) });
+    const losses: number[] = [];
+    for (let e = 0; e < 2; e++) losses.push(...(await trainer.runEpoch()).iterations.loss);
+    const weights = trainer.net.flatWeights(); // the BatchNorm moving statistics included
+    trainer.dispose();
+    net.dispose();
+    model.dispose();
+    return { weights, losses };
+  };
+  for (const method of [{}, { method: 'sam', rho: 0.1 }] as TrainOptions[]) {
+    const plain = await run(method);
+    for (const gradChunk of [16, 100]) {
+      const chunked = await run({ ...method, gradChunk });
+      t.deepEqual(chunked.weights, plain.weights, `${method.method ?? 'sgd'} --grad-chunk ${gradChunk}`);
+      t.deepEqual(chunked.losses, plain.losses);
+    }
+  }
+});
+
+test.serial('an ONNX graph with BatchNormalization is refused too', async (t) => {
+  const bytes = buildModel({
+    opset: 14,
+    inputs: [{ name: 'x', shape: ['N', 2] }],
+    outputs: [{ name: 'logits' }],
+    nodes: [
+      node('Gemm', ['x', 'W', 'b'], ['h'], { transB: { i: 1 } }),
+      node('BatchNormalization', ['h', 'g', 'beta', 'mean', 'var'], ['z']),
+      node('Gemm', ['z', 'V', 'c'], ['logits'], { transB: { i: 1 } }),
+    ],
+    initializers: [
+      { name: 'W', shape: [4, 2], data: values(8, 1) },
+      { name: 'b', shape: [4], data: values(4, 2) },
+      { name: 'g', shape: [4], data: values(4, 3, 0.5, 1.5) },
+      { name: 'beta', shape: [4], data: values(4, 4) },
+      { name: 'mean', shape: [4], data: values(4, 5) },
+      { name: 'var', shape: [4], data: values(4, 6, 0.5, 2) },
+      { name: 'V', shape: [3, 4], data: values(12, 7) },
+      { name: 'c', shape: [3], data: values(3, 8) },
+    ],
+  });
+  const m = createOnnxModel(bytes, 'bn.onnx');
+  const net = onnxTrainableNet(m, null);
+  t.true(net.batchNorm);
+  const data = generateSynthetic('blobs', 20, 1);
+  t.throws(() => new Trainer({ net, data, loss: 'ce', config: resolveTrainConfig({ batchSize: 8, gradChunk: 4 }) }), { message: /--grad-chunk 4 is smaller than --batch-size 8, but the model has BatchNorm/ });
+  net.dispose();
+  m.dispose();
 });

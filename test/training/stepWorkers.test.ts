@@ -1,7 +1,8 @@
 /**
  * --grad-chunk's chunks on worker threads: whole runs (runTraining) of an MLP with
  * --grad-chunk 16 on 1, 2 and 3 workers give byte-identical weights and train-logs (but the
- * timings), for SGD and SAM, for a layers model and an ONNX graph; the fingerprint records
+ * timings), for SGD and SAM, for a layers model (with and without Dropout) and an ONNX
+ * graph; the fingerprint records
  * gradChunk and never the workers; a worker's failure comes back as its typed error; no
  * worker thread is left after a run.
  */
@@ -9,6 +10,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import test from 'ava';
 import { Backend } from '../../src/engine/backendNames.ts';
+import { tf, tfl } from '../../src/engine/tf.ts';
+import { createRng } from '../../src/engine/rng.ts';
 import { loadCheckpoint } from '../../src/formats/loadCheckpoint.ts';
 import type { LayersCheckpoint, OnnxCheckpoint } from '../../src/formats/Checkpoint.ts';
 import type { OnnxModel } from '../../src/formats/onnx/OnnxModel.ts';
@@ -86,9 +89,21 @@ function onnxMlp(): Uint8Array {
   return buildModel(g);
 }
 
-async function run(name: string, format: 'layers' | 'onnx', options: TrainOptions, workers: number | null) {
+/** An MLP with a Dropout layer (seeded per chunk), its weights from a seeded generator. */
+function dropoutMlp(): tfl.LayersModel {
+  const L = tfl.layers;
+  const m = tfl.sequential({
+    name: 'dropout_mlp',
+    layers: [L.dense({ inputShape: [2], units: 16, activation: 'relu', name: 'h' }), L.dropout({ rate: 0.3, name: 'drop' }), L.dense({ units: 3, activation: 'softmax', name: 'out' })],
+  });
+  const rng = createRng(9);
+  m.setWeights(m.getWeights().map((w) => tf.tensor(Float32Array.from({ length: w.size }, () => 0.5 * rng.normal()), w.shape)));
+  return m;
+}
+
+async function run(name: string, format: 'layers' | 'onnx' | 'dropout', options: TrainOptions, workers: number | null) {
   const config = resolveTrainConfig({ epochs: 2, batchSize: 48, lr: 0.1, momentum: 0.9, l2: 0.001, seed: 4, ...options });
-  const layers = format === 'layers' ? mlp([2], 3, 1, { hidden: 16 }) : null;
+  const layers = format === 'layers' ? mlp([2], 3, 1, { hidden: 16 }) : format === 'dropout' ? dropoutMlp() : null;
   const onnx = format === 'onnx' ? createOnnxModel(onnxMlp(), 'mlp.onnx') : null;
   let threads = 0;
   try {
@@ -114,6 +129,7 @@ for (const [format, method] of [
   ['layers', 'sgd'],
   ['layers', 'sam'],
   ['onnx', 'sgd'],
+  ['dropout', 'sgd'],
 ] as const) {
   test.serial(`${format} ${method} --grad-chunk 16: 1, 2 and 3 workers give the same weights and train-log, byte for byte; no thread left`, async (t) => {
     const options: TrainOptions = { gradChunk: 16, ...(method === 'sam' ? { method, rho: 0.05 } : {}) };
