@@ -34,8 +34,7 @@ import {
   type ModelObjectiveOptions,
 } from '../objective/modelObjective.ts';
 import { shareDataset } from './sharedDataset.ts';
-import { deserializeError } from './workerMessages.ts';
-import { liveWorkerThreads, WorkerSet, type WorkerLink } from './WorkerSet.ts';
+import { SyncWorkers, type SyncWorkerInit } from './SyncWorkers.ts';
 import { DataOp, type DataWorkerInit, type FromDataWorker, type ToDataWorker, type WorkerObjectiveOptions } from './dataWorkerMessages.ts';
 
 const ENTRY = new URL('./dataWorkerEntry.js', import.meta.url);
@@ -63,30 +62,27 @@ export interface DataParallelStats {
   calls: number;
 }
 
-/** Data-parallel worker threads started and not yet exited (for tests of shutdown; WorkerSet.ts counts them). */
-export function liveDataWorkers(): number {
-  return liveWorkerThreads();
-}
+/** Data-parallel worker threads started and not yet exited (for tests of shutdown; training steps' workers included). */
+export { liveSyncWorkers as liveDataWorkers } from './SyncWorkers.ts';
 
 class ChunkWorkers {
-  private readonly set = new WorkerSet<ToDataWorker, FromDataWorker>(ENTRY, 'data-parallel objective');
+  private readonly sync: SyncWorkers<FromDataWorker>;
   private inputs: Float32Array | null = null;
   private nextId = 1;
-  private broken: Error | null = null;
   readonly stats: DataParallelStats;
 
   constructor(
     private readonly m: ChunkedModel,
     private readonly data: Dataset,
-    private readonly count: number,
+    count: number,
     private readonly opts: DataParallelOptions,
   ) {
+    this.sync = new SyncWorkers<FromDataWorker>('data-parallel objective', ENTRY, count);
     this.stats = { workers: count, chunks: m.chunkSizes.length, startSeconds: 0, sendSeconds: 0, waitSeconds: 0, reduceSeconds: 0, calls: 0 };
   }
 
   private start(): void {
-    if (this.broken) throw this.broken;
-    if (this.set.size > 0) return;
+    if (this.sync.started) return;
     const t0 = performance.now();
     const inputs = new SharedArrayBuffer(4 * 2 * this.m.dimension);
     this.inputs = new Float32Array(inputs);
@@ -95,32 +91,14 @@ class ChunkWorkers {
     if (this.opts.batchSize !== undefined) objective.batchSize = this.opts.batchSize;
     if (this.opts.params !== undefined) objective.params = this.opts.params;
     if (this.opts.cacheBytes !== undefined) objective.cacheBytes = this.opts.cacheBytes;
-    const init: Omit<DataWorkerInit, keyof WorkerLink> = { engine: this.opts.engine, checkpoint: this.opts.checkpoint, objective, data: this.data, inputs };
-    this.set.start(this.count, () => init);
-    try {
-      for (let k = 0; k < this.count; k++) {
-        const m = this.receive(k);
-        if (m.type === 'error') throw deserializeError(m.error);
-        if (m.type !== 'ready' || m.dimension !== this.m.dimension || m.chunks !== this.m.chunkSizes.length) {
-          throw new Error(`data-parallel objective: worker ${k} opened a different objective (${JSON.stringify(m)})`);
-        }
+    const init = (): Omit<DataWorkerInit, keyof SyncWorkerInit> => ({ engine: this.opts.engine, checkpoint: this.opts.checkpoint, objective, data: this.data, inputs });
+    this.sync.start(init, (k, m) => {
+      if (m.type !== 'ready' || m.dimension !== this.m.dimension || m.chunks !== this.m.chunkSizes.length) {
+        throw new Error(`data-parallel objective: worker ${k} opened a different objective (${JSON.stringify(m)})`);
       }
-    } catch (e) {
-      this.broken = e as Error;
-      this.close();
-      throw e;
-    }
+    });
+    this.stats.waitSeconds = this.sync.waitSeconds;
     this.stats.startSeconds += (performance.now() - t0) / 1000;
-  }
-
-  /** The next message of worker k, blocking this thread until it comes. */
-  private receive(k: number): FromDataWorker {
-    const t0 = performance.now();
-    try {
-      return this.set.receive(k);
-    } finally {
-      this.stats.waitSeconds += (performance.now() - t0) / 1000;
-    }
   }
 
   /**
@@ -141,25 +119,22 @@ class ChunkWorkers {
     if (w) write(w, 0);
     if (v) write(v, d);
     const id = this.nextId++;
-    this.set.postAll({ type: 'request', id, op, base: w === null });
+    this.sync.postAll({ type: 'request', id, op, base: w === null } satisfies ToDataWorker);
     this.stats.calls++;
     this.stats.sendSeconds += (performance.now() - t0) / 1000;
-    const chunks = this.m.chunkSizes.length;
-    for (let c = 0; c < chunks; c++) {
-      const k = c % this.count;
-      let m = this.receive(k);
-      // results of an earlier request that failed elsewhere
-      while (m.type === 'ready' || m.id !== id) m = this.receive(k);
-      if (m.type === 'error') throw deserializeError(m.error);
-      if (m.type !== 'chunk' || m.c !== c) throw new Error(`data-parallel objective: expected chunk ${c} from worker ${k}, got ${JSON.stringify({ ...m, data: undefined })}`);
-      const r0 = performance.now();
-      each(m);
-      this.stats.reduceSeconds += (performance.now() - r0) / 1000;
+    try {
+      this.sync.collect(id, this.m.chunkSizes.length, (m) => {
+        const r0 = performance.now();
+        each(m);
+        this.stats.reduceSeconds += (performance.now() - r0) / 1000;
+      });
+    } finally {
+      this.stats.waitSeconds = this.sync.waitSeconds;
     }
   }
 
   close(): void {
-    this.set.close({ type: 'close' });
+    this.sync.close();
   }
 }
 

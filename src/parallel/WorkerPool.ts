@@ -23,15 +23,6 @@ export function defaultWorkers(env: NodeJS.ProcessEnv = process.env): number {
   return Math.max(1, os.availableParallelism());
 }
 
-/**
- * --workers, or its default: the cores for wasm and cpu; 1 for the tensorflow backends,
- * which use every core (or the GPU) from one thread.
- */
-export function resolveWorkers(value: unknown, engine: EngineInfo): number {
-  if (value !== undefined) return parseWorkers(value);
-  return engine.backend === 'tensorflow' ? 1 : defaultWorkers();
-}
-
 /** Checks a --workers value (an integer >= 1). */
 export function parseWorkers(value: unknown, name = '--workers'): number {
   const n = typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
@@ -39,6 +30,15 @@ export function parseWorkers(value: unknown, name = '--workers'): number {
     throw new UsageError(`${name} must be an integer in 1..${COUNT_LIMITS.workers} (worker threads), got ${String(value)}`);
   }
   return n;
+}
+
+/**
+ * --workers, or its default: the cores for wasm and cpu; 1 for the tensorflow backends,
+ * which use every core (or the GPU) from one thread.
+ */
+export function resolveWorkers(value: unknown, engine: Pick<EngineInfo, 'backend'>): number {
+  if (value !== undefined) return parseWorkers(value);
+  return engine.backend === 'tensorflow' ? 1 : defaultWorkers();
 }
 
 export interface PoolOptions extends WorkerInit {

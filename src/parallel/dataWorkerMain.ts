@@ -10,13 +10,13 @@ import * as pv from '../engine/paramVector.ts';
 import { loadCheckpoint } from '../formats/loadCheckpoint.ts';
 import { openChunkedModel, type ChunkedModel } from '../objective/modelObjective.ts';
 import { serializeError } from './workerMessages.ts';
-import { postToMain } from './WorkerSet.ts';
+import { syncReply } from './SyncWorkers.ts';
 import { DataOp, type DataWorkerInit, type FromDataWorker, type ToDataWorker } from './dataWorkerMessages.ts';
 
 const init = workerData as DataWorkerInit;
 const port = init.port;
 const inputs = new Float32Array(init.inputs);
-const post = postToMain<FromDataWorker>(init);
+const post: (m: FromDataWorker, transfer?: ArrayBuffer[]) => void = syncReply(init);
 
 let model: ChunkedModel | null = null;
 let release = () => {};

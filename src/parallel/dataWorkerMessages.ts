@@ -3,13 +3,13 @@ import type { Backend } from '../engine/backendNames.ts';
 import type { Dataset } from '../io/dataset.ts';
 import type { ModelObjectiveOptions } from '../objective/modelObjective.ts';
 import type { SerializedError } from './workerMessages.ts';
-import type { WorkerLink } from './WorkerSet.ts';
+import type { SyncWorkerInit } from './SyncWorkers.ts';
 
 /** The objective's options a worker opens its copy with (JSON-safe; no l2: the main thread adds it). */
 export type WorkerObjectiveOptions = Pick<ModelObjectiveOptions, 'loss' | 'bn' | 'batchSize' | 'params' | 'cacheBytes'>;
 
-/** Worker `index` of `count` holds and evaluates the chunks c with c % count === index. */
-export interface DataWorkerInit extends WorkerLink {
+/** A worker's workerData: SyncWorkerInit's fields (index, count, port, signal) and these. */
+export interface DataWorkerInit extends SyncWorkerInit {
   engine: { backend: Backend; threads?: number };
   /** The checkpoint path: each worker loads its own copy of the network. */
   checkpoint: string;

@@ -12,6 +12,7 @@ import type { NetworkLike } from '../formats/layers/layersNetwork.ts';
 import type { Loss } from '../objective/losses.ts';
 import type { TrainableNet } from './TrainableNet.ts';
 import type { BatchNormWorkers } from '../parallel/BatchNormWorkers.ts';
+import type { TrainNetSource } from './trainNetSource.ts';
 
 export interface RunModel {
   /** Identifies the initial architecture and weights (the run fingerprint's initialWeights). */
@@ -22,6 +23,8 @@ export interface RunModel {
   readonly trainableParamCount: number;
   /** Builds the network the Trainer trains (the output the loss reads), at the staged weights. */
   trainingNet(loss: Loss): Promise<TrainableNet>;
+  /** How a worker thread builds the same training network (trainNetSource.ts; weights apart). */
+  netSource(): TrainNetSource;
   /** Stages the training network's current weights, or flat weights (TrainableNet.flatWeights order). */
   stage(flat?: ArrayLike<number>): void;
   /** The staged weights as a network (scores, ensembles). */

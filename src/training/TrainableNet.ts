@@ -11,6 +11,8 @@ import type { Rng } from '../engine/rng.ts';
 export interface TrainableNet {
   /** The trainable parameters, as variables the forward pass reads; the optimizer moves them. */
   readonly vars: readonly Variable[];
+  /** Whether the network has BatchNorm layers (nodes): its training pass depends on how a batch is split. */
+  readonly batchNorm: boolean;
   /** Output units per sample (product of the output shape but the batch axis). */
   readonly outputUnits: number;
   /** Values in flatWeights(). */

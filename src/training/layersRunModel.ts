@@ -26,6 +26,7 @@ export function layersRunModel(model: tfl.LayersModel): RunModel {
       net = await buildTrainingNetwork(model, loss);
       return layersTrainableNet(net);
     },
+    netSource: () => ({ format: 'layers', topology: topologyOf(model) }),
     stage(flat) {
       if (flat) setFlatWeights(model, flat);
       else model.setWeights(net!.getWeights());

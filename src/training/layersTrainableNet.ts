@@ -12,6 +12,7 @@ import { outputUnits, seedDropout } from './trainingModel.ts';
 export function layersTrainableNet(net: tfl.LayersModel): TrainableNet {
   return {
     vars: net.trainableWeights.map((w) => w.read() as Variable),
+    batchNorm: hasBatchNorm(net.layers),
     outputUnits: outputUnits(net),
     weightCount: net.weights.reduce((a, w) => a + (w.shape as number[]).reduce((x, y) => x * y, 1), 0),
     seedStep: (rng: Rng) => seedDropout(net, rng),
@@ -28,6 +29,11 @@ export function layersTrainableNet(net: tfl.LayersModel): TrainableNet {
     flatWeights: () => flatWeights(net),
     setFlatWeights: (values: ArrayLike<number>) => setFlatWeights(net, values),
   };
+}
+
+/** Whether any of `layers` (or of a nested model's) is a BatchNormalization layer. */
+function hasBatchNorm(layers: readonly tfl.layers.Layer[]): boolean {
+  return layers.some((l) => l.getClassName() === 'BatchNormalization' || ('layers' in l && hasBatchNorm((l as unknown as { layers: tfl.layers.Layer[] }).layers)));
 }
 
 /** Whether `x` is a layers model rather than a TrainableNet. */

@@ -47,10 +47,25 @@ export function samGradient(
   sam: SamOptions,
   hooks: SamHooks = {},
 ): StepGradient & { perturbationNorm: number } {
-  const first = valueAndGrad(firstPass, vars);
+  return samGradientOf(() => valueAndGrad(firstPass, vars), () => valueAndGrad(secondPass, vars), vars, sam, hooks);
+}
+
+/**
+ * samGradient for any way of taking the gradient at the variables' current values (a
+ * whole minibatch, or its chunks added in order: trainLoop.ts): `first` at w, `second`
+ * with the variables moved to w + e_hat.
+ */
+export function samGradientOf(
+  first: () => StepGradient,
+  second: () => StepGradient,
+  vars: readonly Variable[],
+  sam: SamOptions,
+  hooks: SamHooks = {},
+): StepGradient & { perturbationNorm: number } {
+  const g1 = first();
   const shapes = pv.shapesOf(vars);
-  const g = pv.flatten(first.grads);
-  pv.dispose(first.grads);
+  const g = pv.flatten(g1.grads);
+  pv.dispose(g1.grads);
   const w0 = pv.clone(vars);
   try {
     const e = samPerturbation(g, sam, sam.adaptive ? pv.flatten(w0) : undefined);
@@ -62,14 +77,14 @@ export function samGradient(
     vars.forEach((v, i) => v.assign(moved[i]!));
     pv.dispose(moved);
     hooks.beforeSecondPass?.();
-    let second;
+    let g2;
     try {
-      second = valueAndGrad(secondPass, vars);
+      g2 = second();
     } finally {
       hooks.afterSecondPass?.();
       vars.forEach((v, i) => v.assign(w0[i]!));
     }
-    return { value: first.value, grads: second.grads, perturbationNorm: Math.sqrt(norm2) };
+    return { value: g1.value, grads: g2.grads, perturbationNorm: Math.sqrt(norm2) };
   } finally {
     pv.dispose(w0);
   }

@@ -57,6 +57,7 @@ export function onnxRunModel(m: OnnxModel): RunModel {
       net = onnxTrainableNet(m, foldFor(loss), staged);
       return net;
     },
+    netSource: () => ({ format: 'onnx', bytes: bytes(), file: m.file }),
     stage(flat) {
       staged = flat ? split(m, flat) : net!.values();
     },

@@ -58,6 +58,7 @@ export function onnxTrainableNet(m: OnnxModel, fold: Fold, init?: { params: read
     state,
     outputUnits: unitsOf(m.outputShape.slice(1)),
     weightCount,
+    batchNorm: (m.opCounts['BatchNormalization'] ?? 0) > 0,
     seedStep: () => {},
     trainingOutput: (x: Tensor) =>
       m.forward(x, vars, state, {

@@ -35,7 +35,7 @@ export interface TrainRun {
   outDir: string | undefined;
   /** The options result.json records (the command line's). */
   recorded: Record<string, unknown>;
-  /** --workers as typed (checked here); absent: its default (SHARPNESS_WORKERS, else the cores; 1 on tensorflow). Not recorded. */
+  /** --workers as typed (checked here; absent: SHARPNESS_WORKERS, else the cores; 1 on tensorflow): threads for --grad-chunk's chunks and SWA's BatchNorm recomputes. An execution option: never in the fingerprint or the recorded options. */
   workers?: unknown;
 }
 
@@ -66,11 +66,11 @@ export function trainOptionsOf(given: Readonly<Record<string, unknown>>, seed: n
 export async function runTrain(run: TrainRun, hooks: TrainRunHooks): Promise<TrainRunResult> {
   const startedAt = performance.now();
   const config = resolveTrainConfig(trainOptionsOf(run.options, run.seed));
+  const { parseWorkers, resolveWorkers } = await import('../parallel/WorkerPool.ts');
+  if (run.workers !== undefined) parseWorkers(run.workers);
   if (!run.outDir) throw new UsageError('train: --out DIR is required (the run directory: checkpoints, log and resumable state)');
   if (!run.model && !run.init) throw new UsageError(`train: give --model (${BUILTIN_MODELS.join(', ')} or a model.json) or --init CKPT`);
   const outDir = run.outDir;
-  const { parseWorkers, resolveWorkers } = await import('../parallel/WorkerPool.ts');
-  if (run.workers !== undefined) parseWorkers(run.workers);
   const { guardOutput } = await import('../io/inputPaths.ts');
   guardOutput('train', { kind: 'dir', path: outDir, creates: '*' }, {
     checkpoints: [run.init],
@@ -82,6 +82,10 @@ export async function runTrain(run: TrainRun, hooks: TrainRunHooks): Promise<Tra
   const unlock = (await import('../io/outputLock.ts')).lockOutput('train', outDir);
   const engine = await hooks.startEngine();
   const workers = resolveWorkers(run.workers, engine);
+  const { usesWorkerThreads, workerEngine } = await import('../parallel/workerBackend.ts');
+  // Worker threads run their own engine of the same kind (wasm, cpu); the tensorflow and
+  // webgpu backends compute the chunks in this thread (the same numbers either way).
+  const stepWorkers = usesWorkerThreads(engine) ? { workers, engine: workerEngine(engine) } : undefined;
   const { loadDataset } = await import('../io/dataset.ts');
   const { loadCheckpoint } = await import('../formats/loadCheckpoint.ts');
   const { CheckpointFormat } = await import('../formats/Network.ts');
@@ -172,6 +176,7 @@ export async function runTrain(run: TrainRun, hooks: TrainRunHooks): Promise<Tra
       outDir,
       ...(parent ? { parent } : {}),
       workers,
+      ...(stepWorkers ? { stepWorkers } : {}),
       events: {
         onStart: (s) => {
           nb = s.batchesPerEpoch;

@@ -23,6 +23,7 @@ import { loadCheckpoint } from '../formats/loadCheckpoint.ts';
 import { firstDifference } from '../io/canonicalJson.ts';
 import { removeLeftoversIn } from '../io/atomicWrite.ts';
 import type { Loss } from '../objective/losses.ts';
+import type { Backend } from '../engine/backendNames.ts';
 import type { LossAndAccuracy } from '../objective/Objective.ts';
 import { VERSION } from '../version.ts';
 import { EnsembleScore, scoreModel } from './evaluateModel.ts';
@@ -40,6 +41,7 @@ import {
   TRAIN_LOG,
 } from './runDirectory.ts';
 import { Method, batchesPerEpoch, checkAgainstData, hyperparameters, type TrainConfig } from './trainConfig.ts';
+import { createStepChunks } from './stepWorkers.ts';
 import { Trainer, TrainingStopped, type EpochStats, type IterationInfo, type TrainerState } from './trainLoop.ts';
 
 export const TRAIN_LOG_SCHEMA = 'sharpness/train-log@1';
@@ -146,6 +148,8 @@ export interface RunTrainingArgs {
    * batches on them (one pool for the run). Results do not depend on it: not in the fingerprint.
    */
   workers?: number;
+  /** With --grad-chunk: the worker threads the chunks may run on (--workers; not part of the run's identity: the weights are the same). */
+  stepWorkers?: { workers: number; engine: { backend: Backend; threads?: number } };
 }
 
 function scores(r: LossAndAccuracy): Scores {
@@ -267,7 +271,12 @@ export async function runTraining(args: RunTrainingArgs): Promise<TrainSummary> 
       };
   const net = await model.trainingNet(loss);
   const trainerState: TrainerState | undefined = resumed?.state;
-  const trainer = new Trainer({ net, data, loss, config, ...(trainerState ? { state: trainerState } : {}) });
+  const sw = args.stepWorkers;
+  const chunks =
+    config.gradChunk !== null && sw
+      ? createStepChunks(net, data, loss, { ...sw, source: model.netSource(), batchSize: config.batchSize, gradChunk: config.gradChunk })
+      : undefined;
+  const trainer = new Trainer({ net, data, loss, config, ...(trainerState ? { state: trainerState } : {}), ...(chunks ? { chunks } : {}) });
   const resumedFrom = trainer.epoch;
   const baseSidecar = (extra: Sidecar): Sidecar => ({
     method: config.method,

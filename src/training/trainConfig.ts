@@ -46,12 +46,14 @@ export interface TrainOptions {
   swaLr?: number;
   cycle?: number;
   saveEvery?: number;
+  /** Samples per gradient chunk (see TrainConfig.gradChunk); absent: the minibatch is one chunk. */
+  gradChunk?: number;
   seed?: number;
 }
 
 export const TRAIN_OPTION_KEYS: readonly (keyof TrainOptions)[] = [
   'method', 'epochs', 'batchSize', 'lr', 'momentum', 'l2', 'schedule', 'lrFinal', 'lrMilestones', 'lrGamma',
-  'rho', 'p', 'adaptive', 'asamEta', 'swaStart', 'swaLr', 'cycle', 'saveEvery', 'seed',
+  'rho', 'p', 'adaptive', 'asamEta', 'swaStart', 'swaLr', 'cycle', 'saveEvery', 'gradChunk', 'seed',
 ];
 
 /** kebab-case flag of an option, for messages ("swaStart" -> "--swa-start"). */
@@ -76,6 +78,9 @@ export const TRAIN_DEFAULTS = {
   seed: DEFAULT_SEED,
 } as const;
 
+/** The largest --grad-chunk (samples per chunk of a minibatch's gradient). */
+export const MAX_GRAD_CHUNK = 1_000_000;
+
 /** Most FGE snapshots a run may take (each is a checkpoint on disk). */
 export const MAX_SNAPSHOTS = 500;
 
@@ -99,6 +104,13 @@ export interface TrainConfig {
   /** swa and fge: the cyclic phase starts after epoch `start`; a1 = lr, a2 = swaLr. */
   cyclic: { start: number; swaLr: number; cycle: number } | null;
   saveEvery: number;
+  /**
+   * --grad-chunk G: each minibatch of B samples is split into consecutive chunks of at most
+   * G samples; the step's loss and gradient are sum_c (n_c / B) of the chunks', added in
+   * chunk order (trainLoop.ts), which worker threads may compute (stepWorkers.ts). null: the
+   * minibatch is one pass (no chunks).
+   */
+  gradChunk: number | null;
   seed: number;
 }
 
@@ -210,8 +222,9 @@ export function resolveTrainConfig(o: TrainOptions): TrainConfig {
         ? cyclic.swaLr
         : 0;
   const saveEvery = int('saveEvery', o.saveEvery ?? TRAIN_DEFAULTS.saveEvery, 0);
+  const gradChunk = o.gradChunk === undefined ? null : int('gradChunk', o.gradChunk, 1, MAX_GRAD_CHUNK);
   const seed = int('seed', o.seed ?? TRAIN_DEFAULTS.seed, 0, 0xffffffff);
-  return { method, epochs, batchSize, lr, momentum, l2, schedule, lrFormula, lrFinal, lrMilestones, lrGamma, sam, cyclic, saveEvery, seed };
+  return { method, epochs, batchSize, lr, momentum, l2, schedule, lrFormula, lrFinal, lrMilestones, lrGamma, sam, cyclic, saveEvery, gradChunk, seed };
 }
 
 /** Minibatches per epoch (the last one may be smaller). */
@@ -292,6 +305,8 @@ export function hyperparameters(config: TrainConfig): Record<string, unknown> {
     h['cycle'] = config.cyclic.cycle;
   }
   h['saveEvery'] = config.saveEvery;
+  // Only when given, so the records of runs without it are what they were.
+  if (config.gradChunk !== null) h['gradChunk'] = config.gradChunk;
   h['seed'] = config.seed;
   return h;
 }

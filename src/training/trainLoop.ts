@@ -7,14 +7,22 @@
  * Randomness: epoch e (0-based) shuffles with rng.fork(e).fork(0) and gives minibatch b
  * the dropout seeds of rng.fork(e).fork(b + 1), rng = createRng(seed). Nothing else is
  * random, so the same seed on the same backend gives the same weights, resumed or not.
+ *
+ * --grad-chunk G (config.gradChunk): each minibatch's loss and gradient are the weighted sum
+ * of its chunks' (chunkedGradient.ts), computed in this thread or by a StepChunkRunner given
+ * (worker threads: stepWorkers.ts), added in chunk order here; chunk c's dropout seed is the
+ * c-th draw of rng.fork(e).fork(b + 1). SAM's two passes are both chunked; e_hat comes from
+ * the summed first gradient, and the L2 term is added here, as without chunks.
  */
 import { tf, tfl, type Scalar, type Tensor, type Variable } from '../engine/tf.ts';
 import * as pv from '../engine/paramVector.ts';
 import { createRng, type Rng } from '../engine/rng.ts';
 import type { Dataset } from '../io/dataset.ts';
 import { NumericError, UsageError } from '../errors.ts';
-import { Loss, lossFromLogits } from '../objective/losses.ts';
-import { addL2Gradient, samGradient, sgdGradient, type StepGradient } from './methodStep.ts';
+import { Loss } from '../objective/losses.ts';
+import { addL2Gradient, samGradient, samGradientOf, sgdGradient, type StepGradient } from './methodStep.ts';
+import { chunkedGradient, chunkSizes, localChunks, type StepChunkRunner } from './chunkedGradient.ts';
+import { MinibatchLoss } from './MinibatchLoss.ts';
 import { endsCycle, lrAt, type LrPlan } from './schedules.ts';
 import { HeavyBall } from './sgdStep.ts';
 import { RunningAverage } from './swaAverage.ts';
@@ -117,6 +125,8 @@ export interface TrainerArgs {
   config: TrainConfig;
   /** Continue from here; otherwise start at the network's current weights. */
   state?: TrainerState;
+  /** With config.gradChunk: who computes the chunks (default: this thread). The Trainer closes it at dispose. */
+  chunks?: StepChunkRunner;
 }
 
 export class Trainer {
@@ -130,8 +140,9 @@ export class Trainer {
   private readonly optimizer: HeavyBall;
   private readonly rng: Rng;
   private readonly average: RunningAverage | null;
-  private readonly units: number;
-  private readonly per: number;
+  private readonly mb: MinibatchLoss;
+  private readonly chunks: StepChunkRunner | null;
+  private readonly dimension: number;
   private epochsDone: number;
   private iterationsDone: number;
   private snapshotsTaken: number;
@@ -142,14 +153,20 @@ export class Trainer {
     const { net, data, loss, config, state } = args;
     if (data.n === 0) throw new UsageError(`train: ${data.spec} is empty`);
     this.net = isLayersModel(net) ? layersTrainableNet(net) : net;
+    const G = config.gradChunk;
+    if (G !== null && G < config.batchSize && this.net.batchNorm) {
+      throw new UsageError(
+        `train: --grad-chunk ${G} is smaller than --batch-size ${config.batchSize}, but the model has BatchNorm, whose batch statistics and running averages would come from chunks of ${G} samples (ghost BatchNorm), not the minibatch; use --grad-chunk >= ${config.batchSize} or leave it out`,
+      );
+    }
     this.data = data;
     this.loss = loss;
     this.config = config;
     this.plan = lrPlanFor(config, data.n);
     this.batches = batchesPerEpoch(config, data.n);
     this.vars = [...this.net.vars];
-    this.units = this.net.outputUnits;
-    this.per = data.sampleShape.reduce((a, b) => a * b, 1);
+    this.mb = new MinibatchLoss(this.net, data, loss);
+    this.dimension = this.vars.reduce((a, v) => a + v.size, 0);
     this.rng = createRng(config.seed);
     const size = this.net.weightCount;
     if (state) {
@@ -163,6 +180,7 @@ export class Trainer {
     this.epochsDone = state?.epoch ?? 0;
     this.iterationsDone = state?.iteration ?? 0;
     this.snapshotsTaken = state?.snapshots ?? 0;
+    this.chunks = G === null ? null : (args.chunks ?? localChunks(this.mb));
   }
 
   get epoch(): number {
@@ -201,72 +219,20 @@ export class Trainer {
     };
   }
 
-  private batchTensors(idx: Int32Array, start: number, size: number): { x: Tensor; y: Tensor } {
-    const per = this.per;
-    const d = this.data;
-    const xs = new Float32Array(size * per);
-    for (let r = 0; r < size; r++) {
-      const s = idx[start + r]!;
-      xs.set(d.x.subarray(s * per, (s + 1) * per), r * per);
-    }
-    const x = tf.tensor(xs, [size, ...d.sampleShape], 'float32');
-    const t = d.targets;
-    let y: Tensor;
-    if (t.kind === 'classes') {
-      const labels = new Int32Array(size);
-      for (let r = 0; r < size; r++) labels[r] = t.labels[idx[start + r]!]!;
-      if (this.loss === Loss.ce) y = tf.tensor1d(labels, 'int32');
-      else if (this.units === 1) y = tf.tensor2d(Float32Array.from(labels), [size, 1]);
-      else y = tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(labels, 'int32'), this.units), 'float32'));
-    } else {
-      const ys = new Float32Array(size * t.dim);
-      for (let r = 0; r < size; r++) {
-        const s = idx[start + r]!;
-        ys.set(t.values.subarray(s * t.dim, (s + 1) * t.dim), r * t.dim);
-      }
-      y = tf.tensor2d(ys, [size, t.dim]);
-    }
-    return { x, y };
-  }
-
-  private logits(x: Tensor): Tensor {
-    const out = this.net.trainingOutput(x);
-    return out.rank > 2 ? tf.reshape(out, [out.shape[0]!, -1]) : out;
-  }
-
-  private lossOf(logits: Tensor, y: Tensor): Scalar {
-    return lossFromLogits(this.loss, logits, y);
-  }
-
-  private hitsOf(logits: Tensor, y: Tensor): Tensor | null {
-    if (this.loss === Loss.mse) return null;
-    if (this.loss === Loss.ce) return tf.sum(tf.cast(tf.equal(tf.argMax(logits, -1), y), 'float32'));
-    return tf.sum(tf.mean(tf.cast(tf.equal(tf.cast(tf.greater(logits, 0), 'float32'), y), 'float32'), -1));
-  }
-
   /** One minibatch step at iteration i (1-based) with learning rate lr. Returns loss and hits. */
   private step(x: Tensor, y: Tensor, lr: number): { loss: number; hits: number | null } {
     let hits: Tensor | null = null;
+    const mb = this.mb;
     const first = (): Scalar => {
-      const logits = this.logits(x);
-      const h = this.hitsOf(logits, y);
+      const logits = mb.logits(x);
+      const h = mb.hitsOf(logits, y);
       if (h) hits = tf.keep(h);
-      return this.lossOf(logits, y);
+      return mb.lossOf(logits, y);
     };
-    const plain = (): Scalar => this.lossOf(this.logits(x), y);
+    const plain = (): Scalar => mb.lossOf(mb.logits(x), y);
     let g: StepGradient;
     if (this.config.method === Method.sam) {
-      const sam = this.config.sam!;
-      let restore: (() => void) | undefined;
-      g = samGradient(first, plain, this.vars, sam, {
-        // BatchNorm's moving statistics are updated by the first pass only.
-        beforeSecondPass: () => {
-          restore = this.net.saveState();
-        },
-        afterSecondPass: () => {
-          restore?.();
-        },
-      });
+      g = samGradient(first, plain, this.vars, this.config.sam!, this.samHooks());
       this.gradients += 2;
     } else {
       g = sgdGradient(first, this.vars);
@@ -278,6 +244,51 @@ export class Trainer {
       hitCount = (hits as Tensor).dataSync()[0]!;
       (hits as Tensor).dispose();
     }
+    return this.applyStep(g, hitCount, lr);
+  }
+
+  /** BatchNorm's moving statistics are updated by SAM's first pass only. */
+  private samHooks(): { beforeSecondPass(): void; afterSecondPass(): void } {
+    let restore: (() => void) | undefined;
+    return {
+      beforeSecondPass: () => {
+        restore = this.net.saveState();
+      },
+      afterSecondPass: () => {
+        restore?.();
+      },
+    };
+  }
+
+  /**
+   * One minibatch step with --grad-chunk: the minibatch order[start .. start + size) in
+   * chunks (see the module comment), their dropout seeds drawn from `rng` in chunk order.
+   */
+  private chunkedStep(order: Int32Array, start: number, size: number, rng: Rng, lr: number): { loss: number; hits: number | null } {
+    const chunk = this.config.gradChunk!;
+    const seeds = chunkSizes(size, chunk).map(() => rng.int(0, 0xffffffff));
+    const indices = order.subarray(start, start + size);
+    const shapes = pv.shapesOf(this.vars);
+    let hits: number | null = null;
+    const pass = (withHits: boolean): StepGradient => {
+      const r = chunkedGradient(this.chunks!, { indices, chunk, seeds, withHits }, this.dimension);
+      if (withHits) hits = r.hits;
+      return { value: r.value, grads: pv.unflatten(r.grad, shapes) };
+    };
+    let g: StepGradient;
+    if (this.config.method === Method.sam) {
+      g = samGradientOf(() => pass(true), () => pass(false), this.vars, this.config.sam!, this.samHooks());
+      this.gradients += 2;
+    } else {
+      g = pass(true);
+      this.gradients += 1;
+    }
+    this.net.endStep();
+    return this.applyStep(g, hits, lr);
+  }
+
+  /** Checks the loss, adds the L2 gradient and moves the weights; takes `g`'s tensors. */
+  private applyStep(g: StepGradient, hitCount: number | null, lr: number): { loss: number; hits: number | null } {
     if (!Number.isFinite(g.value)) {
       pv.dispose(g.grads);
       throw new NumericError(`train: the loss became ${g.value} at iteration ${this.iterationsDone + 1} (epoch ${this.epochsDone + 1}); lower --lr`);
@@ -315,13 +326,17 @@ export class Trainer {
       const lr = lrAt(this.plan, i);
       const start = b * B;
       const size = Math.min(B, this.data.n - start);
-      this.net.seedStep(epochRng.fork(b + 1));
-      const { x, y } = this.batchTensors(order, start, size);
       let r: { loss: number; hits: number | null };
-      try {
-        r = this.step(x, y, lr);
-      } finally {
-        tf.dispose([x, y]);
+      if (this.chunks) {
+        r = this.chunkedStep(order, start, size, epochRng.fork(b + 1), lr);
+      } else {
+        this.net.seedStep(epochRng.fork(b + 1));
+        const { x, y } = this.mb.batchTensors(order, start, size);
+        try {
+          r = this.step(x, y, lr);
+        } finally {
+          tf.dispose([x, y]);
+        }
       }
       this.iterationsDone = i;
       lrs.push(lr);
@@ -362,7 +377,9 @@ export class Trainer {
     };
   }
 
+  /** Frees the optimizer's buffers and closes the chunk runner (its worker threads). */
   dispose(): void {
     this.optimizer.dispose();
+    this.chunks?.close();
   }
 }

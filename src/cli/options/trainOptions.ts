@@ -43,6 +43,13 @@ export const TRAIN_OPTIONS = {
   'lr-milestones': { kind: 'raw', describe: 'step: epochs after which the LR is multiplied by --lr-gamma, e.g. 5,8 (default 50% and 75% of --epochs)', group: OPT_GROUP },
   'lr-gamma': { kind: 'raw', describe: 'step: the factor', libraryDefault: TRAIN_DEFAULTS.lrGamma, group: OPT_GROUP },
   'save-every': { kind: 'raw', describe: 'also save DIR/epoch-K every K epochs (0: never)', libraryDefault: TRAIN_DEFAULTS.saveEvery, group: OPT_GROUP },
+  'grad-chunk': {
+    kind: 'raw',
+    describe: "split each minibatch's gradient into chunks of at most G samples, summed in order (a hyperparameter; needs --grad-chunk >= --batch-size with BatchNorm)",
+    group: OPT_GROUP,
+  },
+  // Execution only (not in the run's fingerprint or result): --grad-chunk's chunks and swa's BatchNorm recomputes run on these threads.
+  workers: { ...ITEM_OPTIONS.workers, describe: `${ITEM_OPTIONS.workers.describe}: --grad-chunk's chunks and swa's BatchNorm recomputes; the weights do not depend on it`, group: OPT_GROUP },
   method: { kind: 'string', describe: 'training method', choices: METHODS, libraryDefault: TRAIN_DEFAULTS.method, group: METHOD_GROUP },
   rho: { kind: 'raw', describe: 'sam: radius of the neighbourhood', libraryDefault: TRAIN_DEFAULTS.rho, group: METHOD_GROUP },
   p: { kind: 'raw', describe: 'sam: the norm of the neighbourhood, a number > 1 or inf', libraryDefault: TRAIN_DEFAULTS.p, group: METHOD_GROUP },
@@ -55,6 +62,4 @@ export const TRAIN_OPTIONS = {
     describe: `swa / fge: iterations per cycle (fge: required; swa default ${TRAIN_DEFAULTS.cycle}: constant LR a2)`,
     group: METHOD_GROUP,
   },
-  // Execution only (not in the run's fingerprint or result): swa's BatchNorm recomputes run on these threads.
-  workers: { ...ITEM_OPTIONS.workers, group: OPT_GROUP },
 } as const satisfies OptionTable;
