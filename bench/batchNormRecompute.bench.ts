@@ -3,7 +3,7 @@
  * recompute (SWA's bn_update: one training-mode pass over the data, float64 moments) of the
  * built-in CNN with BatchNorm (the recipes' model: conv 3x3x8, BN, ReLU, pool, dense; seeded
  * weights) on --samples MNIST training images in batches of --batch-size, in this thread and
- * on each --workers count (parallel/BatchNormWorkers.ts). For workers it reports the pool's
+ * on each --workers count (training/BatchNormWorkers.ts). For workers it reports the pool's
  * start (threads, engines, networks: paid once per training run) apart from the recomputes
  * on the started pool (what every later SWA evaluation costs), and checks that every
  * statistic is the single-thread one bit for bit.
@@ -15,7 +15,7 @@ import os from 'node:os';
 import { initEngine, type Backend } from '../src/engine/backend.ts';
 import { loadDataset } from '../src/io/dataset.ts';
 import { buildBuiltinModel } from '../src/models/builtinModels.ts';
-import { BatchNormWorkers } from '../src/parallel/BatchNormWorkers.ts';
+import { BatchNormWorkers } from '../src/training/BatchNormWorkers.ts';
 import { shareDataset } from '../src/parallel/sharedDataset.ts';
 import { recomputeBatchNormInPlace, type BatchNormLayerStats } from '../src/training/recomputeBatchNorm.ts';
 

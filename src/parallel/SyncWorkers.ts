@@ -1,7 +1,8 @@
 /**
  * Worker threads the main thread waits on synchronously: the lifecycle every data-parallel
  * computation shares (the chunks of an objective, DataParallelObjective.ts; the chunks of a
- * training step, training/stepWorkers.ts), written once:
+ * training step, training/stepWorkers.ts; the batches of a BatchNorm recompute,
+ * BatchNormWorkers.ts), written once:
  *
  * - start: `count` threads of one entry script, each given its init plus its index, its end
  *   of a MessageChannel and a shared signal; unref'd, so they never keep the process alive;
@@ -38,9 +39,15 @@ export type SyncReply =
 const TIMEOUT_MS = 30 * 60 * 1000;
 
 let live = 0;
+let startedEver = 0;
 /** Synchronous worker threads started and not yet exited (for tests of shutdown). */
 export function liveSyncWorkers(): number {
   return live;
+}
+
+/** Synchronous worker threads started since the process began (for tests: whether a run used workers). */
+export function startedSyncWorkers(): number {
+  return startedEver;
 }
 
 /** The worker side: posts a message to the main thread and wakes it. */
@@ -87,6 +94,7 @@ export class SyncWorkers<From extends SyncReply> {
       const init: SyncWorkerInit = { ...initOf(k), index: k, count: this.count, port: port2, signal };
       const w = new Worker(this.entry, { workerData: init, transferList: [port2], stdout: false, stderr: false });
       live++;
+      startedEver++;
       w.once('exit', () => live--);
       // Only ever waited on synchronously: never what keeps the process alive.
       w.unref();

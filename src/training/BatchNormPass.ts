@@ -2,7 +2,7 @@
  * The BatchNorm recompute's pass over the data, once for every format and every number of
  * threads: a BatchNormPass computes one batch's moments of each BatchNorm layer's input
  * (layersBatchNormPass.ts, onnxBatchNormPass.ts); batchNormMoments runs it over the data
- * in batches of batchSize, here or on worker threads (parallel/BatchNormWorkers.ts, batch
+ * in batches of batchSize, here or on worker threads (training/BatchNormWorkers.ts, batch
  * b on worker b % W), and merges the batches IN BATCH ORDER (ChannelMoments.merge). The
  * batching depends on the data and batchSize only, so the statistics are the same bit for
  * bit whatever the number of workers.

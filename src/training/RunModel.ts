@@ -11,7 +11,7 @@ import type { SavedCheckpoint, Sidecar } from '../io/checkpoint.ts';
 import type { NetworkLike } from '../formats/layers/layersNetwork.ts';
 import type { Loss } from '../objective/losses.ts';
 import type { TrainableNet } from './TrainableNet.ts';
-import type { BatchNormWorkers } from '../parallel/BatchNormWorkers.ts';
+import type { BatchNormWorkers } from './BatchNormWorkers.ts';
 import type { TrainNetSource } from './trainNetSource.ts';
 
 export interface RunModel {

@@ -6,7 +6,7 @@ import { sha256Hex } from '../io/sha256.ts';
 import { loadLayers } from '../formats/loadCheckpoint.ts';
 import { flatWeights, setFlatWeights } from './modelWeights.ts';
 import { recomputeBatchNormInPlace } from './recomputeBatchNorm.ts';
-import { BatchNormWorkers } from '../parallel/BatchNormWorkers.ts';
+import { BatchNormWorkers } from './BatchNormWorkers.ts';
 import type { RunModel } from './RunModel.ts';
 import { modelFiles } from './runDirectory.ts';
 import { layersTrainableNet } from './layersTrainableNet.ts';

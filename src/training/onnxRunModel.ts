@@ -12,7 +12,7 @@ import { onnxNetwork } from '../formats/onnx/onnxNetwork.ts';
 import { foldFor } from '../objective/losses.ts';
 import { onnxTrainableNet, type OnnxTrainableNet } from './onnxTrainableNet.ts';
 import { recomputeOnnxBatchNorm } from './recomputeOnnxBatchNorm.ts';
-import { BatchNormWorkers } from '../parallel/BatchNormWorkers.ts';
+import { BatchNormWorkers } from './BatchNormWorkers.ts';
 import type { RunModel } from './RunModel.ts';
 
 const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);

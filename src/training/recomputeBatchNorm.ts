@@ -49,7 +49,7 @@ export function checkBatchNormPass(data: Dataset, batchSize: number): void {
  * Sets the moving_mean and moving_variance of every BatchNormalization layer of `model`
  * to the statistics of its input over `data` (see module comment), in place. Returns the
  * statistics in float64; an empty list when the model has no BatchNorm layer. With
- * `workers` (parallel/BatchNormWorkers.ts, made for this model's topology and `data`) the
+ * `workers` (training/BatchNormWorkers.ts, made for this model's topology and `data`) the
  * batches are computed on worker threads; the statistics are the same bit for bit.
  */
 export async function recomputeBatchNormInPlace(

@@ -43,7 +43,7 @@ export interface OnnxBatchNormStats {
  * The state (running statistics, `m.state` order) for `params` recomputed on `data` (see
  * the module comment). State entries no BatchNormalization node of the pass reports keep
  * their values from `state`. Returns the new state and the statistics in float64. With
- * `workers` (parallel/BatchNormWorkers.ts, made for this graph and `data`) the batches are
+ * `workers` (training/BatchNormWorkers.ts, made for this graph and `data`) the batches are
  * computed on worker threads; the result is the same bit for bit.
  */
 export function recomputeOnnxBatchNorm(

@@ -27,7 +27,7 @@ export interface SwaRun {
   outDir: string | undefined;
   /** The options the result document records (the command line's). */
   recorded: Record<string, unknown>;
-  /** --workers as typed (checked here): the BatchNorm pass's worker threads; absent: its default. Not recorded. */
+  /** --workers as typed (checked here): the BatchNorm pass's worker threads; absent: its default (batchNormWorkerCount). Not recorded. */
   workers?: unknown;
 }
 
@@ -68,7 +68,7 @@ export async function runSwa(run: SwaRun, hooks: SwaRunHooks): Promise<ResultDoc
 async function averageInto(run: SwaRun, hooks: SwaRunHooks, out: string, batchSize: number, startedAt: number): Promise<ResultDocument<SwaResult>> {
   const engine = await hooks.startEngine();
   const { resolveWorkers } = await import('../parallel/WorkerPool.ts');
-  const { BatchNormWorkers } = await import('../parallel/BatchNormWorkers.ts');
+  const { BatchNormWorkers, batchNormWorkerCount } = await import('./BatchNormWorkers.ts');
   const workers = resolveWorkers(run.workers, engine);
   const { loadCheckpoint } = await import('../formats/loadCheckpoint.ts');
   const { CheckpointFormat } = await import('../formats/Network.ts');
@@ -93,6 +93,7 @@ async function averageInto(run: SwaRun, hooks: SwaRunHooks, out: string, batchSi
     const first = ckpts[0]!;
     const { data, loss } = await openData(first.network, { data: run.data, loss: run.loss, seed: run.seed }, { engine });
     const evalData = run.evalData ? (await openData(first.network, { data: run.evalData, loss, seed: run.seed }, { engine })).data : undefined;
+    const bnThreads = batchNormWorkerCount(run.workers, workers, data.n);
     const refs = ckpts.map(checkpointRef);
     const scoreAll = async (net: Parameters<typeof scoreModel>[0]) => {
       const train = await scoreModel(net, data, loss);
@@ -127,7 +128,7 @@ async function averageInto(run: SwaRun, hooks: SwaRunHooks, out: string, batchSi
       const { onnxNetwork } = await import('../formats/onnx/onnxNetwork.ts');
       const { saveOnnxCheckpoint, ONNX_MODEL_FILE } = await import('../io/saveOnnxCheckpoint.ts');
       const models = ckpts.map((c) => ({ label: c.dir, model: (c as OnnxCheckpoint<OnnxModel>).onnx }));
-      bnWorkers = workers > 1 ? BatchNormWorkers.forOnnx(models[0]!.model, data, workers) : null;
+      bnWorkers = bnThreads > 1 ? BatchNormWorkers.forOnnx(models[0]!.model, data, bnThreads) : null;
       const avg = averageOnnxCheckpoints(models, data, { batchSize, workers: bnWorkers });
       bnWorkers?.close();
       noteAveraged(avg.bn.length);
@@ -147,7 +148,7 @@ async function averageInto(run: SwaRun, hooks: SwaRunHooks, out: string, batchSi
       const { requireLayers } = await import('../formats/Checkpoint.ts');
       const layers = ckpts.map((c) => requireLayers(c, 'swa'));
       const target = layers[0]!.model;
-      bnWorkers = workers > 1 ? BatchNormWorkers.forLayers(target, data, workers) : null;
+      bnWorkers = bnThreads > 1 ? BatchNormWorkers.forLayers(target, data, bnThreads) : null;
       const bn = await averageIntoInPlace(
         target,
         layers.map((c) => ({ label: c.dir, model: c.model })),

@@ -175,7 +175,7 @@ export async function runTrain(run: TrainRun, hooks: TrainRunHooks): Promise<Tra
       config,
       outDir,
       ...(parent ? { parent } : {}),
-      workers,
+      workers: (await import('./BatchNormWorkers.ts')).batchNormWorkerCount(run.workers, workers, data.n),
       ...(stepWorkers ? { stepWorkers } : {}),
       events: {
         onStart: (s) => {

@@ -29,7 +29,7 @@ import { VERSION } from '../version.ts';
 import { EnsembleScore, scoreModel } from './evaluateModel.ts';
 import { layersRunModel } from './layersRunModel.ts';
 import type { RunModel } from './RunModel.ts';
-import type { BatchNormWorkers } from '../parallel/BatchNormWorkers.ts';
+import type { BatchNormWorkers } from './BatchNormWorkers.ts';
 import {
   inspectRunDirectory,
   loadTrainState,

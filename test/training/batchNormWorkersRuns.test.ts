@@ -12,7 +12,7 @@ import { UsageError } from '../../src/errors.ts';
 import { saveCheckpoint } from '../../src/io/checkpoint.ts';
 import { cnn } from '../../src/models/cnn.ts';
 import { liveDataWorkers } from '../../src/parallel/DataParallelObjective.ts';
-import { startedWorkerThreads } from '../../src/parallel/WorkerSet.ts';
+import { startedSyncWorkers } from '../../src/parallel/SyncWorkers.ts';
 import { runSwa } from '../../src/training/runSwa.ts';
 import { runTrain, type TrainRun } from '../../src/training/runTrain.ts';
 import { tempDir } from '../helpers/checkpoints.ts';
@@ -46,11 +46,11 @@ test.serial('train --method swa: --workers 2 starts workers and writes the same 
   });
   const one = path.join(root, 'one');
   const two = path.join(root, 'two');
-  const started = startedWorkerThreads();
+  const started = startedSyncWorkers();
   const a = await runTrain(run(one, 1), hooks);
-  t.is(startedWorkerThreads(), started, '--workers 1: no thread');
+  t.is(startedSyncWorkers(), started, '--workers 1: no thread');
   const b = await runTrain(run(two, 2), hooks);
-  t.is(startedWorkerThreads() - started, 2, '--workers 2: one pool of 2 threads for the whole run');
+  t.is(startedSyncWorkers() - started, 2, '--workers 2: one pool of 2 threads for the whole run');
   t.is(await waitForExit(), 0, 'closed at the end of the run');
   for (const sol of ['swa', 'final', 'sgd-last']) {
     t.true((await file(path.join(one, sol), 'weights.bin')).equals(await file(path.join(two, sol), 'weights.bin')), `${sol}: same weights`);
@@ -81,9 +81,9 @@ test.serial('swa: --workers 2 and 3 write the same averaged checkpoint as --work
   const docs: unknown[] = [];
   for (const workers of [1, 2, 3]) {
     const out = path.join(root, `avg${workers}`);
-    const started = startedWorkerThreads();
+    const started = startedSyncWorkers();
     const doc = await runSwa({ checkpoints: ckpts, data: 'mnist:train:100', loss: 'auto', batchSize: 16, seed: 0, outDir: out, recorded: {}, workers }, hooks);
-    t.is(startedWorkerThreads() - started, workers === 1 ? 0 : workers);
+    t.is(startedSyncWorkers() - started, workers === 1 ? 0 : workers);
     t.deepEqual(doc.result.batchNormLayers, ['bn1']);
     weights.push(await file(out, 'weights.bin'));
     docs.push(doc.result.train);

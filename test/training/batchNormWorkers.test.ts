@@ -1,5 +1,5 @@
 /**
- * The BatchNorm recompute with its batches on worker threads (parallel/BatchNormWorkers.ts):
+ * The BatchNorm recompute with its batches on worker threads (training/BatchNormWorkers.ts):
  * for a layers CNN with two BN layers and for the cnn_bn ONNX graph, the statistics and the
  * new running statistics on 1, 2 and 3 workers equal the single-thread recompute's bit for
  * bit (7 batches: not a multiple of 2 or 3); one pool serves several recomputes at other
@@ -12,9 +12,9 @@ import { createRng } from '../../src/engine/rng.ts';
 import { InputError } from '../../src/errors.ts';
 import { loadDataset } from '../../src/io/dataset.ts';
 import { loadOnnx, createOnnxModel } from '../../src/formats/onnx/loadOnnx.ts';
-import { BatchNormWorkers } from '../../src/parallel/BatchNormWorkers.ts';
+import { BatchNormWorkers } from '../../src/training/BatchNormWorkers.ts';
 import { liveDataWorkers } from '../../src/parallel/DataParallelObjective.ts';
-import { startedWorkerThreads } from '../../src/parallel/WorkerSet.ts';
+import { startedSyncWorkers } from '../../src/parallel/SyncWorkers.ts';
 import { flatWeights, setFlatWeights } from '../../src/training/modelWeights.ts';
 import { recomputeBatchNormInPlace, type BatchNormLayerStats } from '../../src/training/recomputeBatchNorm.ts';
 import { recomputeOnnxBatchNorm, type OnnxBatchNormStats } from '../../src/training/recomputeOnnxBatchNorm.ts';
@@ -82,7 +82,7 @@ test.serial('layers CNN with two BN layers: 1, 2 and 3 workers give the single-t
   t.false(bytes(expected[0]!.stats[1]!.mean).equals(bytes(expected[1]!.stats[1]!.mean)), 'the weights matter');
   const before = tf.memory().numTensors;
   for (const workers of [1, 2, 3]) {
-    const started = startedWorkerThreads();
+    const started = startedSyncWorkers();
     const pool = BatchNormWorkers.forLayers(model, data, workers);
     try {
       for (const [k, w] of [initial, other].entries()) {
@@ -91,7 +91,7 @@ test.serial('layers CNN with two BN layers: 1, 2 and 3 workers give the single-t
         sameStats(t, stats, expected[k]!.stats, `${workers} workers, weights ${k}`);
         t.true(bytes(flatWeights(model)).equals(bytes(expected[k]!.weights)), `${workers} workers, weights ${k}: the model's new weights`);
       }
-      t.is(startedWorkerThreads() - started, workers === 1 ? 0 : workers, 'one pool for both recomputes; 1 worker: this thread');
+      t.is(startedSyncWorkers() - started, workers === 1 ? 0 : workers, 'one pool for both recomputes; 1 worker: this thread');
       t.is(pool.stats.runs, workers === 1 ? 0 : 2);
       if (workers > 1) t.true(pool.stats.startSeconds > 0);
     } finally {
@@ -116,24 +116,24 @@ test.serial('ONNX cnn_bn: 1, 2 and 3 workers give the single-thread state and st
   );
   const before = tf.memory().numTensors;
   for (const workers of [1, 2, 3]) {
-    const started = startedWorkerThreads();
+    const started = startedSyncWorkers();
     const pool = BatchNormWorkers.forOnnx(m, ds, workers);
     try {
       const r = recomputeOnnxBatchNorm(m, params, state, ds, { batchSize, workers: pool });
       sameStats(t, r.stats, expected.stats, `${workers} workers`);
       r.stats.forEach((s, i) => t.is(s.varName, expected.stats[i]!.varName));
       r.state.forEach((s, i) => t.true(bytes(s).equals(bytes(expected.state[i]!)), `${workers} workers: ${m.state[i]!.name}`));
-      t.is(startedWorkerThreads() - started, workers === 1 ? 0 : workers);
+      t.is(startedSyncWorkers() - started, workers === 1 ? 0 : workers);
     } finally {
       pool.close();
     }
   }
   // One batch: computed in this thread, no worker starts.
-  const started = startedWorkerThreads();
+  const started = startedSyncWorkers();
   const pool = BatchNormWorkers.forOnnx(m, ds, 2);
   const whole = recomputeOnnxBatchNorm(m, params, state, ds, { batchSize: ds.n, workers: pool });
   sameStats(t, whole.stats, recomputeOnnxBatchNorm(m, params, state, ds, { batchSize: ds.n }).stats, 'one batch');
-  t.is(startedWorkerThreads(), started, 'one batch: no thread');
+  t.is(startedSyncWorkers(), started, 'one batch: no thread');
   pool.close();
   t.is(tf.memory().numTensors, before, 'no tensors leak in this thread');
   t.is(await waitForExit(), 0, 'every worker thread exited after close()');

@@ -2,9 +2,9 @@
 import type { Backend } from '../engine/backendNames.ts';
 import type { Dataset } from '../io/dataset.ts';
 import type { ModelJson } from '../formats/layers/analysisModel.ts';
-import type { NamedMoments } from '../training/BatchNormPass.ts';
-import type { SerializedError } from './workerMessages.ts';
-import type { WorkerLink } from './WorkerSet.ts';
+import type { NamedMoments } from './BatchNormPass.ts';
+import type { SerializedError } from '../parallel/workerMessages.ts';
+import type { SyncWorkerInit } from '../parallel/SyncWorkers.ts';
 
 /**
  * The network a worker builds its pass from: a layers model's topology (its weights come
@@ -13,7 +13,7 @@ import type { WorkerLink } from './WorkerSet.ts';
 export type BatchNormSource = { format: 'layers'; topology: ModelJson } | { format: 'onnx'; file: string };
 
 /** Worker `index` of `count` computes the batches b with b % count === index. */
-export interface BatchNormWorkerInit extends WorkerLink {
+export interface BatchNormWorkerInit extends SyncWorkerInit {
   engine: { backend: Backend; threads?: number };
   source: BatchNormSource;
   /** Arrays in shared memory (sharedDataset.ts): not copied per worker. */
@@ -28,5 +28,6 @@ export type ToBatchNormWorker = { type: 'request'; id: number; batchSize: number
 
 export type FromBatchNormWorker =
   | { type: 'ready' }
-  | { type: 'batch'; id: number; b: number; moments: NamedMoments[] }
+  /** c: the batch's number. */
+  | { type: 'chunk'; id: number; c: number; moments: NamedMoments[] }
   | { type: 'error'; id: number; error: SerializedError };

@@ -7,23 +7,23 @@
 import { workerData } from 'node:worker_threads';
 import { initEngine } from '../engine/backend.ts';
 import { InputError } from '../errors.ts';
-import { batchCount, batchRange, type BatchNormPass } from '../training/BatchNormPass.ts';
-import { serializeError } from './workerMessages.ts';
-import { postToMain } from './WorkerSet.ts';
+import { batchCount, batchRange, type BatchNormPass } from './BatchNormPass.ts';
+import { serializeError } from '../parallel/workerMessages.ts';
+import { syncReply } from '../parallel/SyncWorkers.ts';
 import type { BatchNormWorkerInit, BatchNormSource, FromBatchNormWorker, ToBatchNormWorker } from './batchNormWorkerMessages.ts';
 
 const init = workerData as BatchNormWorkerInit;
 const port = init.port;
 const weights = new Float32Array(init.weights);
-const post = postToMain<FromBatchNormWorker>(init);
+const post: (m: FromBatchNormWorker) => void = syncReply(init);
 
 async function openPass(source: BatchNormSource): Promise<{ pass: BatchNormPass; release: () => void }> {
   if (source.format === 'layers') {
-    const { openLayersBatchNormPass } = await import('../training/layersBatchNormPass.ts');
+    const { openLayersBatchNormPass } = await import('./layersBatchNormPass.ts');
     return { pass: await openLayersBatchNormPass(source.topology), release: () => undefined };
   }
   const { loadOnnx } = await import('../formats/onnx/loadOnnx.ts');
-  const { onnxBatchNormPass } = await import('../training/onnxBatchNormPass.ts');
+  const { onnxBatchNormPass } = await import('./onnxBatchNormPass.ts');
   const m = await loadOnnx(source.file);
   return { pass: onnxBatchNormPass(m), release: () => m.dispose() };
 }
@@ -49,7 +49,7 @@ function serve(pass: BatchNormPass, id: number, batchSize: number): void {
   const batches = batchCount(init.data.n, batchSize);
   for (let b = init.index; b < batches; b += init.count) {
     const { start, size } = batchRange(b, init.data.n, batchSize);
-    post({ type: 'batch', id, b, moments: pass.batch(init.data, start, size) });
+    post({ type: 'chunk', id, c: b, moments: pass.batch(init.data, start, size) });
   }
 }
 
