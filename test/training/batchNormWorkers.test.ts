@@ -12,7 +12,7 @@ import { createRng } from '../../src/engine/rng.ts';
 import { InputError } from '../../src/errors.ts';
 import { loadDataset } from '../../src/io/dataset.ts';
 import { loadOnnx, createOnnxModel } from '../../src/formats/onnx/loadOnnx.ts';
-import { BatchNormWorkers } from '../../src/training/BatchNormWorkers.ts';
+import { BATCHNORM_WORKERS_MIN_SAMPLES, BatchNormWorkers, batchNormWorkerCount } from '../../src/training/BatchNormWorkers.ts';
 import { liveDataWorkers } from '../../src/parallel/DataParallelObjective.ts';
 import { startedSyncWorkers } from '../../src/parallel/SyncWorkers.ts';
 import { flatWeights, setFlatWeights } from '../../src/training/modelWeights.ts';
@@ -178,4 +178,11 @@ test.serial('a worker whose network takes another number of weights fails with a
   missing.close();
   t.is(await waitForExit(), 0, 'every worker thread exited');
   tiny.dispose();
+});
+
+test('default threads of the BatchNorm pass: the cores only on data of 10,000 samples or more; an explicit --workers always', (t) => {
+  t.is(batchNormWorkerCount(undefined, 4, 9_999), 1);
+  t.is(batchNormWorkerCount(undefined, 4, BATCHNORM_WORKERS_MIN_SAMPLES), 4);
+  t.is(batchNormWorkerCount('3', 3, 10), 3);
+  t.is(batchNormWorkerCount(1, 1, 1_000_000), 1);
 });
