@@ -6,6 +6,7 @@
  * starts the engine and prints the result document this returns.
  */
 import { UsageError } from '../errors.ts';
+import { integerInRange } from '../limits.ts';
 import type { TrainRunHooks } from './runTrain.ts';
 import type { SavedCheckpoint } from '../io/checkpoint.ts';
 import type { LossAndAccuracy } from '../objective/Objective.ts';
@@ -48,10 +49,7 @@ export async function runSwa(run: SwaRun, hooks: SwaRunHooks): Promise<ResultDoc
   if (!run.outDir) throw new UsageError('swa: --out DIR is required (the averaged checkpoint is written there)');
   const out = run.outDir;
   if (run.checkpoints.length < 2) throw new UsageError(`swa: give at least 2 checkpoints to average, got ${run.checkpoints.length}`);
-  const batchSize = run.batchSize;
-  if (typeof batchSize !== 'number' || !Number.isInteger(batchSize) || batchSize < 1) {
-    throw new UsageError(`swa: --batch-size must be an integer >= 1, got ${String(batchSize)}`);
-  }
+  const batchSize = integerInRange('swa', 'batch-size', run.batchSize, 1);
   const { parseWorkers } = await import('../parallel/WorkerPool.ts');
   if (run.workers !== undefined) parseWorkers(run.workers);
   const { guardOutput } = await import('../io/inputPaths.ts');
