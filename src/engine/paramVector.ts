@@ -89,8 +89,12 @@ export function dispose(...vs: (ParamVector | undefined)[]): void {
 
 /** All values in one Float32Array, blocks in order. */
 export function flatten(a: ParamVector): Float32Array {
-  const out = new Float32Array(sizeOf(a));
-  let off = 0;
+  return flattenInto(a, new Float32Array(sizeOf(a)));
+}
+
+/** Writes a's values, blocks in order, into `out` from `offset` (e.g. shared memory for worker threads); returns `out`. */
+export function flattenInto<T extends Float32Array>(a: ParamVector, out: T, offset = 0): T {
+  let off = offset;
   for (const t of a) {
     out.set(t.dataSync() as Float32Array, off);
     off += t.size;

@@ -109,15 +109,8 @@ class ChunkWorkers {
     this.start();
     const t0 = performance.now();
     const d = this.m.dimension;
-    const write = (x: ParamVector, offset: number) => {
-      let off = offset;
-      for (const t of x) {
-        this.inputs!.set(t.dataSync() as Float32Array, off);
-        off += t.size;
-      }
-    };
-    if (w) write(w, 0);
-    if (v) write(v, d);
+    if (w) pv.flattenInto(w, this.inputs!, 0);
+    if (v) pv.flattenInto(v, this.inputs!, d);
     const id = this.nextId++;
     this.sync.postAll({ type: 'request', id, op, base: w === null } satisfies ToDataWorker);
     this.stats.calls++;

@@ -102,11 +102,7 @@ export class StepWorkers implements StepChunkRunner {
   run(pass: ChunkPass, each: (c: number, r: ChunkGradient) => void): void {
     this.start();
     const t0 = performance.now();
-    let off = 0;
-    for (const v of this.net.vars) {
-      this.weights!.set(v.dataSync() as Float32Array, off);
-      off += v.size;
-    }
+    pv.flattenInto(this.net.vars, this.weights!);
     if (pass.indices.length > this.indices!.length) throw new Error(`training step: a minibatch of ${pass.indices.length} samples, more than the ${this.indices!.length} the workers were started for`);
     this.indices!.set(pass.indices);
     const id = this.nextId++;
