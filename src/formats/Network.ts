@@ -40,6 +40,11 @@ export interface AnalysisNet {
   dispose(): void;
 }
 
+/** The forward pass for values only (never differentiated): `infer` where the net has one and training is false, else apply. */
+export function forwardValues(net: AnalysisNet, x: Tensor, training: boolean): Tensor {
+  return !training && net.infer ? net.infer(x) : net.apply(x, training);
+}
+
 export interface Network {
   readonly format: CheckpointFormat;
   /** The input shape of one sample (no batch axis); null where any size is accepted. */

@@ -88,6 +88,17 @@ export function lossFromLogits(loss: Loss, logits: Tensor, targets: Tensor): Sca
   }
 }
 
+/**
+ * The number of correctly predicted samples as a scalar tensor, or null for mse: ce, the
+ * argmax against the class id; bce, each output thresholded at logit 0, a sample scoring
+ * the fraction of its outputs right. Not differentiable (a count).
+ */
+export function correctFromLogits(loss: Loss, logits: Tensor, targets: Tensor): Tensor | null {
+  if (loss === Loss.mse) return null;
+  if (loss === Loss.ce) return tf.sum(tf.cast(tf.equal(tf.argMax(logits, -1), targets), 'float32'));
+  return tf.sum(tf.mean(tf.cast(tf.equal(tf.cast(tf.greater(logits, 0), 'float32'), targets), 'float32'), -1));
+}
+
 /** lambda * ||w||^2 over all given tensors. */
 export function l2Penalty(weights: readonly Tensor[], lambda: number): Scalar {
   return tf.tidy(() => tf.mul(tf.addN(weights.map((w) => tf.sum(tf.square(w)))), lambda) as Scalar);

@@ -5,9 +5,9 @@ import * as pv from '../engine/paramVector.ts';
 import type { ParamVector } from '../engine/paramVector.ts';
 import type { Dataset } from '../io/dataset.ts';
 import { InputError, NumericError, UsageError } from '../errors.ts';
-import { Loss, foldFor, lossFromLogits } from './losses.ts';
+import { Loss, correctFromLogits, foldFor, lossFromLogits } from './losses.ts';
 import { asNetwork, type NetworkLike } from '../formats/layers/layersNetwork.ts';
-import { unitsOf } from '../formats/Network.ts';
+import { forwardValues, unitsOf } from '../formats/Network.ts';
 import { selectParams } from './selectParams.ts';
 import { AUTO_BATCH_SIZE, resolveBatchSize, type BatchSize } from './objectiveDefaults.ts';
 import { BnMode, newCost, type Cost, type LossAndAccuracy, type Objective } from './Objective.ts';
@@ -180,15 +180,10 @@ export async function openChunkedModel(model: NetworkLike, data: Dataset, opts: 
   };
 
   const training = bn === BnMode.train;
-  const logitsOf = (x: Tensor): Tensor => {
-    const out = net.apply(x, training);
-    return out.rank > 2 ? tf.reshape(out, [out.shape[0]!, -1]) : out;
-  };
+  const perSample = (out: Tensor): Tensor => (out.rank > 2 ? tf.reshape(out, [out.shape[0]!, -1]) : out);
+  const logitsOf = (x: Tensor): Tensor => perSample(net.apply(x, training));
   // Values only (no gradient through them): the network's faster inference pass where it has one.
-  const valueLogitsOf = training || !net.infer ? logitsOf : (x: Tensor): Tensor => {
-    const out = net.infer!(x);
-    return out.rank > 2 ? tf.reshape(out, [out.shape[0]!, -1]) : out;
-  };
+  const valueLogitsOf = (x: Tensor): Tensor => perSample(forwardValues(net, x, training));
   const lossOfLogits = (logits: Tensor, y: Tensor): Scalar => lossFromLogits(loss, logits, y);
   const lossOn = (x: Tensor, y: Tensor): Scalar => lossOfLogits(logitsOf(x), y);
   /** The loss and the number of correct samples (null for mse) from one forward pass. */
@@ -196,14 +191,8 @@ export async function openChunkedModel(model: NetworkLike, data: Dataset, opts: 
     const [l, hits] = tf.tidy((): Tensor[] => {
       const logits = valueLogitsOf(x);
       const value = lossOfLogits(logits, y);
-      if (loss === Loss.mse) return [value];
-      // ce: argmax against the class id; bce: each output thresholded at logit 0, a sample
-      // scoring the fraction of its outputs right.
-      const k =
-        loss === Loss.ce
-          ? tf.sum(tf.cast(tf.equal(tf.argMax(logits, -1), y), 'float32'))
-          : tf.sum(tf.mean(tf.cast(tf.equal(tf.cast(tf.greater(logits, 0), 'float32'), y), 'float32'), -1));
-      return [value, k];
+      const k = correctFromLogits(loss, logits, y);
+      return k ? [value, k] : [value];
     });
     const out = { loss: l!.dataSync()[0]!, correct: hits === undefined ? null : hits.dataSync()[0]! };
     tf.dispose([l!, ...(hits ? [hits] : [])]);

@@ -1,6 +1,7 @@
 import { tf } from '../engine/tf.ts';
 import type { Dataset } from '../io/dataset.ts';
 import { asNetwork, type NetworkLike } from '../formats/layers/layersNetwork.ts';
+import { forwardValues } from '../formats/Network.ts';
 import { Loss, foldFor } from './losses.ts';
 import { BnMode, type LossAndAccuracy } from './Objective.ts';
 import { AUTO_BATCH_SIZE, resolveBatchSize, type BatchSize } from './objectiveDefaults.ts';
@@ -30,7 +31,7 @@ export async function predictOutputs(
       const out = tf.tidy(() => {
         const x = tf.tensor(data.x.subarray(start * per, (start + size) * per), [size, ...data.sampleShape]);
         // values only: the faster inference pass where the network has one (as the objective's losses)
-        const y = !training && net.infer ? net.infer(x) : net.apply(x, training);
+        const y = forwardValues(net, x, training);
         const logits = tf.reshape(y, [size, -1]);
         return loss === Loss.ce ? tf.softmax(logits) : loss === Loss.bce ? tf.sigmoid(logits) : logits;
       });

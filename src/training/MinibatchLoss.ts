@@ -10,7 +10,7 @@ import { valueAndGrad } from '../engine/autodiff.ts';
 import * as pv from '../engine/paramVector.ts';
 import { createRng } from '../engine/rng.ts';
 import type { Dataset } from '../io/dataset.ts';
-import { Loss, lossFromLogits } from '../objective/losses.ts';
+import { Loss, correctFromLogits, lossFromLogits } from '../objective/losses.ts';
 import type { TrainableNet } from './TrainableNet.ts';
 
 /** One chunk's loss (mean over its samples), correct count (null for mse) and flat gradient (TrainableNet.vars order). */
@@ -72,11 +72,9 @@ export class MinibatchLoss {
     return lossFromLogits(this.loss, logits, y);
   }
 
-  /** The correct count as a scalar tensor (bce: the mean over outputs per sample), or null for mse. */
+  /** The correct count as a scalar tensor (correctFromLogits), or null for mse. */
   hitsOf(logits: Tensor, y: Tensor): Tensor | null {
-    if (this.loss === Loss.mse) return null;
-    if (this.loss === Loss.ce) return tf.sum(tf.cast(tf.equal(tf.argMax(logits, -1), y), 'float32'));
-    return tf.sum(tf.mean(tf.cast(tf.equal(tf.cast(tf.greater(logits, 0), 'float32'), y), 'float32'), -1));
+    return correctFromLogits(this.loss, logits, y);
   }
 
   /**

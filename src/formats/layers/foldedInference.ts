@@ -119,20 +119,10 @@ export function foldedInference(model: tfl.LayersModel): ((x: Tensor) => Tensor)
       const node = layer.inboundNodes[0]!;
       const ins = node.inputTensors.map(valueOf);
       const chain = chains.get(layer);
-      if (chain && ins[0]!.rank === 4) {
+      if (chain) {
+        // A Conv2D's input is a rank-4 batch of images (tfjs-layers refuses any other).
         const last = chain.relu ?? chain.bn;
         values.set(last.inboundNodes[0]!.outputTensors[0]!.id, foldedConv(ins[0]!, layer, chain.bn, chain.relu !== null));
-        continue;
-      }
-      if (chain) {
-        // not a batch of images after all: run the chain's layers as they run themselves
-        const z = layer.apply(ins[0]!, { training: false }) as Tensor;
-        let h = chain.bn.apply(z, { training: false }) as Tensor;
-        values.set(chain.bn.inboundNodes[0]!.outputTensors[0]!.id, h);
-        if (chain.relu) {
-          h = chain.relu.apply(h, { training: false }) as Tensor;
-          values.set(chain.relu.inboundNodes[0]!.outputTensors[0]!.id, h);
-        }
         continue;
       }
       const out = layer.apply(ins.length === 1 ? ins[0]! : ins, { training: false }) as Tensor | Tensor[];
