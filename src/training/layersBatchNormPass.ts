@@ -7,12 +7,10 @@
  */
 import { tf, tfl, type Tensor } from '../engine/tf.ts';
 import { InputError } from '../errors.ts';
-import type { ModelJson } from '../formats/layers/analysisModel.ts';
+import { silenceNoiseLayer, type ModelJson } from '../formats/layers/analysisModel.ts';
 import type { BatchNormPass } from './BatchNormPass.ts';
 import { batchMoments } from './ChannelMoments.ts';
 import { setFlatWeights } from './modelWeights.ts';
-
-const NOISE_LAYERS = new Set(['Dropout', 'SpatialDropout1D', 'SpatialDropout2D', 'GaussianDropout', 'AlphaDropout', 'GaussianNoise']);
 
 function isModelLayer(l: tfl.layers.Layer): boolean {
   return (l as unknown as { layers?: unknown }).layers !== undefined;
@@ -41,12 +39,7 @@ const sizeOf = (shape: readonly (number | null)[]) => shape.reduce<number>((a, b
 /** The pass of the model `topology` describes (topologyOf(model)); not changed. */
 export async function openLayersBatchNormPass(topology: ModelJson): Promise<BatchNormPass> {
   const json = JSON.parse(JSON.stringify(topology)) as ModelJson;
-  for (const layer of json.config.layers) {
-    if (NOISE_LAYERS.has(layer.class_name)) {
-      if ('rate' in layer.config) layer.config['rate'] = 0;
-      if ('stddev' in layer.config) layer.config['stddev'] = 0;
-    }
-  }
+  for (const layer of json.config.layers) silenceNoiseLayer(layer);
   const copy = await tfl.models.modelFromJSON({ modelTopology: json } as unknown as tf.io.ModelJSON);
   try {
     const bns = batchNormLayers(copy);

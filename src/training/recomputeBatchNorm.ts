@@ -18,7 +18,8 @@
  */
 import { tf, type tfl } from '../engine/tf.ts';
 import type { Dataset } from '../io/dataset.ts';
-import { InputError, UsageError } from '../errors.ts';
+import { InputError } from '../errors.ts';
+import { integerInRange } from '../limits.ts';
 import { topologyOf } from './trainingModel.ts';
 import { batchCount, batchNormMoments, type BatchMomentsRunner, type BatchNormPass } from './BatchNormPass.ts';
 import { batchNormLayers, openLayersBatchNormPass } from './layersBatchNormPass.ts';
@@ -39,9 +40,7 @@ export interface BatchNormLayerStats {
 
 /** Checks the recompute's batch size and data (the same messages for every format). */
 export function checkBatchNormPass(data: Dataset, batchSize: number): void {
-  if (!Number.isInteger(batchSize) || batchSize < 1) {
-    throw new UsageError(`batchnorm: --batch-size must be an integer >= 1, got ${batchSize}`);
-  }
+  integerInRange('batchnorm', 'batch-size', batchSize, 1);
   if (data.n === 0) throw new InputError(`batchnorm: ${data.spec} is empty`);
 }
 

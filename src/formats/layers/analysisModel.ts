@@ -35,6 +35,13 @@ export function outputLayer(json: ModelJson): LayerJson {
   return layer;
 }
 
+/** Makes a noise layer (dropout, Gaussian noise) of a topology the identity, in place; other layers are left alone. */
+export function silenceNoiseLayer(layer: LayerJson): void {
+  if (!NOISE_LAYERS.has(layer.class_name)) return;
+  if ('rate' in layer.config) layer.config['rate'] = 0;
+  if ('stddev' in layer.config) layer.config['stddev'] = 0;
+}
+
 /** Replaces `activation` on the output layer by linear; returns whether it was there. */
 export function foldOutputActivation(layer: LayerJson, activation: string): boolean {
   if (layer.class_name === 'Softmax' && activation === 'softmax') {
@@ -61,10 +68,7 @@ export async function buildAnalysisModel(model: tfl.LayersModel, fold: Fold): Pr
   let folded: string | null = null;
   if (fold && foldOutputActivation(outputLayer(json), fold)) folded = fold;
   for (const layer of json.config.layers) {
-    if (NOISE_LAYERS.has(layer.class_name)) {
-      if ('rate' in layer.config) layer.config['rate'] = 0;
-      if ('stddev' in layer.config) layer.config['stddev'] = 0;
-    }
+    silenceNoiseLayer(layer);
     if (layer.class_name === 'BatchNormalization') layer.config['momentum'] = 1;
   }
   const copy = await tfl.models.modelFromJSON({ modelTopology: json } as unknown as tf.io.ModelJSON);
